@@ -39,7 +39,9 @@ impl Lang {
     /// Fails on an empty value, on `*all*`, and on anything whose first
     /// subtag is not made of ASCII letters.
     pub fn parse(value: &str) -> Result<Lang, LangError> {
-        let err = || LangError { value: value.to_string() };
+        let err = || LangError {
+            value: value.to_string(),
+        };
         let trimmed = value.trim();
         if let Some(code) = name_to_code(trimmed) {
             return Ok(Lang(code.to_string()));
@@ -225,7 +227,10 @@ fn name_to_code(name: &str) -> Option<&'static str> {
         ("ukrainian", "uk"),
         ("vietnamese", "vi"),
     ];
-    NAMES.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, c)| *c)
+    NAMES
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, c)| *c)
 }
 
 #[cfg(test)]

@@ -90,14 +90,20 @@ impl TagKind {
 
     /// Whether the content of this tag is native code rather than text.
     pub fn holds_code(&self) -> bool {
-        matches!(self, TagKind::Bpt | TagKind::Ept | TagKind::It | TagKind::Ph | TagKind::Ut)
+        matches!(
+            self,
+            TagKind::Bpt | TagKind::Ept | TagKind::It | TagKind::Ph | TagKind::Ut
+        )
     }
 }
 
 impl Tag {
     /// The value of attribute `name`, if present.
     pub fn attr(&self, name: &str) -> Option<&str> {
-        self.attrs.iter().find(|a| a.name == name).map(|a| a.value.as_str())
+        self.attrs
+            .iter()
+            .find(|a| a.name == name)
+            .map(|a| a.value.as_str())
     }
 }
 
@@ -105,7 +111,11 @@ impl Segment {
     /// A segment made of one text run (or of nothing, for empty text).
     pub fn from_text(text: impl Into<String>) -> Segment {
         let text = text.into();
-        let items = if text.is_empty() { vec![] } else { vec![Inline::Text(text)] };
+        let items = if text.is_empty() {
+            vec![]
+        } else {
+            vec![Inline::Text(text)]
+        };
         Segment { items }
     }
 
@@ -164,7 +174,11 @@ mod tests {
     use super::*;
 
     fn tag(kind: TagKind, content: Vec<Inline>) -> Inline {
-        Inline::Tag(Tag { kind, attrs: vec![Attr::new("i", "1")], content })
+        Inline::Tag(Tag {
+            kind,
+            attrs: vec![Attr::new("i", "1")],
+            content,
+        })
     }
 
     #[test]

@@ -4,7 +4,9 @@ use serde::{Deserialize, Serialize};
 ///
 /// Spans always fall on UTF-8 character boundaries of the text they were made
 /// from; [`Span::slice`] returns `None` when they do not.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 pub struct Span {
     /// The first byte of the range.
     pub start: usize,
@@ -15,7 +17,10 @@ pub struct Span {
 impl Span {
     /// A span from `start` to `end`; `end` is raised to `start` if smaller.
     pub fn new(start: usize, end: usize) -> Span {
-        Span { start, end: end.max(start) }
+        Span {
+            start,
+            end: end.max(start),
+        }
     }
 
     /// The length of the span in bytes.

@@ -41,7 +41,10 @@ pub struct Attr {
 impl Attr {
     /// An attribute from its name and value.
     pub fn new(name: impl Into<String>, value: impl Into<String>) -> Attr {
-        Attr { name: name.into(), value: value.into() }
+        Attr {
+            name: name.into(),
+            value: value.into(),
+        }
     }
 }
 
@@ -59,7 +62,11 @@ pub struct Prop {
 impl Prop {
     /// A prop with a type and a value.
     pub fn new(kind: impl Into<String>, value: impl Into<String>) -> Prop {
-        Prop { kind: Some(kind.into()), attrs: vec![], value: value.into() }
+        Prop {
+            kind: Some(kind.into()),
+            attrs: vec![],
+            value: value.into(),
+        }
     }
 
     /// The name that best says what the prop is: `type`, else vendor `name`,
@@ -145,7 +152,10 @@ impl Tu {
 
     /// The value of attribute `name` of the unit, if present.
     pub fn attr(&self, name: &str) -> Option<&str> {
-        self.attrs.iter().find(|a| a.name == name).map(|a| a.value.as_str())
+        self.attrs
+            .iter()
+            .find(|a| a.name == name)
+            .map(|a| a.value.as_str())
     }
 
     /// Sets attribute `name`, replacing an earlier value.
@@ -168,7 +178,10 @@ impl Tu {
 
     /// The value of the first prop labelled `label` (see [`Prop::label`]).
     pub fn prop(&self, label: &str) -> Option<&str> {
-        self.props.iter().find(|p| p.label() == Some(label)).map(|p| p.value.as_str())
+        self.props
+            .iter()
+            .find(|p| p.label() == Some(label))
+            .map(|p| p.value.as_str())
     }
 }
 
@@ -184,7 +197,10 @@ mod tests {
     fn variant_prefers_exact_tag() {
         let mut tu = Tu::bilingual(lang("fr-CA"), "Allo", lang("en"), "Hi");
         tu.variants.push(Tuv::new(lang("fr-FR"), "Bonjour"));
-        assert_eq!(tu.variant(&lang("fr-FR")).unwrap().seg.plain_text(), "Bonjour");
+        assert_eq!(
+            tu.variant(&lang("fr-FR")).unwrap().seg.plain_text(),
+            "Bonjour"
+        );
         assert_eq!(tu.variant(&lang("fr")).unwrap().seg.plain_text(), "Allo");
         assert_eq!(tu.variant(&lang("en-GB")).unwrap().seg.plain_text(), "Hi");
         assert!(tu.variant(&lang("de")).is_none());

@@ -1,1 +1,54 @@
-//! placeholder
+/*!
+tmkit's pipelines: import, align, lookup and export, over the stage crates.
+
+This crate is the only one that knows every stage: it segments with
+`tmkit-segment`, aligns with `tmkit-align`, reads and writes TMX with
+`tmkit-tmx`, keeps units in `tmkit-store` and finds matches with
+`tmkit-fuzzy`, passing unit ids and texts between them. It does no terminal
+output: the `tmkit` binary prints what these functions return.
+
+The types that matter:
+
+* [`Tm`], an opened store, with import, export, statistics and
+  [`Tm::memory`] to get a [`Memory`] for lookups in one language pair.
+* [`Splitter`] and [`align`], which turn two texts into an [`Alignment`].
+
+```
+use tmkit_core::Lang;
+use tmkit_engine::{align, Aligner, Splitter, Tm};
+
+let fr = Lang::parse("fr").unwrap();
+let en = Lang::parse("en").unwrap();
+let alignment = align(
+    &Aligner::new(),
+    Splitter::builtin(&fr).split("Bonjour tout le monde. Il fait beau."),
+    Splitter::builtin(&en).split("Hello everyone. The weather is fine."),
+);
+assert_eq!(alignment.links.len(), 2);
+
+let dir = tempfile::tempdir().unwrap();
+let tm = Tm::open(&dir.path().join("tm")).unwrap();
+tm.add_units("example", &fr, alignment.units(&fr, &en)).unwrap();
+let memory = tm.memory(&fr, &en, Default::default()).unwrap();
+let hits = memory.lookup("Il fait très beau.", 5, 50).unwrap();
+assert_eq!(hits[0].target, "The weather is fine.");
+```
+*/
+
+// Every public item is documented: the binary and the tests read these docs.
+#![deny(missing_docs)]
+
+pub use crate::{
+    align::{align, link_line, Alignment, Pair, CONFIDENCE_PROP, REVIEW_BELOW},
+    error::{Error, Result},
+    text::{Sentence, Splitter},
+    tm::{write_tmx, write_tsv, ExportFormat, ImportOptions, ImportSummary, Match, Memory, Tm},
+};
+pub use tmkit_align::{Aligner, Link};
+pub use tmkit_fuzzy::Scorer;
+pub use tmkit_store::OnDuplicate;
+
+mod align;
+mod error;
+mod text;
+mod tm;

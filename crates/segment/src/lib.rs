@@ -1,46 +1,55 @@
-//! Sentence segmentation (contract stub: to be replaced by the real engine).
+/*!
+Sentence segmentation for tmkit: built-in French and English rules, and an
+SRX 2.0 engine for the rule files other tools ship.
+
+Text is first cut into paragraphs at blank lines (a paragraph break always
+breaks); each paragraph is then cut into sentences by a rule set. Every
+[`Sentence`] carries its byte [`Span`](tmkit_core::Span) in the input,
+without outer whitespace, so sentences and the whitespace between them
+rebuild the input exactly.
+
+The types that matter:
+
+* [`Segmenter`], a compiled rule set for one language:
+  [`Segmenter::builtin`] (rules written for tmkit, see `docs/SEGMENT.md`) or
+  [`Segmenter::from_srx`] (any SRX 2.0 file, Java regex dialect translated).
+* [`SegmenterBuilder`], to choose between them and to refuse SRX files with
+  rules that do not compile ([`SegmenterBuilder::strict`]).
+* [`RuleWarning`], an SRX rule left out because it does not compile, by name.
+
+It does not read files, detect languages or look inside markup.
+
+```
+use tmkit_core::Lang;
+use tmkit_segment::Segmenter;
+
+let fr = Lang::parse("fr").unwrap();
+let text = "M. Dupont est arrivé à 9 h. Il a dit : « Nous partirons demain. » Puis il est parti.";
+let seg = Segmenter::builtin(&fr);
+let sentences: Vec<&str> = seg.segment(text).iter().map(|s| &text[s.span.start..s.span.end]).collect();
+assert_eq!(
+    sentences,
+    ["M. Dupont est arrivé à 9 h.", "Il a dit : « Nous partirons demain. »", "Puis il est parti."]
+);
+
+let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/seg/srx/okapi_defaultSegmentation.srx");
+if let Ok(xml) = std::fs::read_to_string(path) {
+    let okapi = Segmenter::from_srx(&xml, &Lang::parse("en").unwrap()).unwrap();
+    assert_eq!(okapi.segment("One. Two.").len(), 2);
+}
+```
+*/
+
+// Every public item is documented: the crate is the contract with the engine.
 #![deny(missing_docs)]
 
-pub use crate::error::{Error, Result};
-use tmkit_core::{Lang, Span};
+pub use crate::{
+    error::{Error, Result, RuleWarning},
+    segmenter::{Segmenter, SegmenterBuilder, Sentence},
+};
 
-mod error {
-    /// Errors of the segmenter.
-    #[derive(Debug, thiserror::Error)]
-    #[non_exhaustive]
-    pub enum Error {
-        /// The SRX file is not usable.
-        #[error("{0}")]
-        Srx(String),
-    }
-    /// Result alias.
-    pub type Result<T> = std::result::Result<T, Error>;
-}
-
-/// A sentence found in a text.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Sentence {
-    /// Byte span of the sentence in the input, outer whitespace excluded.
-    pub span: Span,
-    /// 0-based index of the paragraph (blank-line separated) it belongs to.
-    pub paragraph: usize,
-}
-
-/// A compiled set of segmentation rules for one language.
-#[derive(Clone, Debug)]
-pub struct Segmenter {}
-
-impl Segmenter {
-    /// The built-in rules for `lang` (French and English; a generic set otherwise).
-    pub fn builtin(_lang: &Lang) -> Segmenter {
-        unimplemented!()
-    }
-    /// Rules from an SRX 2.0 document, for `lang`.
-    pub fn from_srx(_xml: &str, _lang: &Lang) -> Result<Segmenter> {
-        unimplemented!()
-    }
-    /// Splits `text` into sentences.
-    pub fn segment(&self, _text: &str) -> Vec<Sentence> {
-        unimplemented!()
-    }
-}
+mod builtin;
+mod error;
+mod java;
+mod segmenter;
+mod srx;

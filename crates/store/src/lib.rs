@@ -1,96 +1,71 @@
-//! The translation-unit store (contract stub: to be replaced).
+/*!
+A translation memory on disk that never loses a unit.
+
+`tmkit-store` keeps translation units with every language variant (as TMX
+does), their attributes, props and notes, where they came from (file and
+import), when they were stored and changed, and how often they were used.
+It imports in atomic batches that can be resumed after a crash, applies a
+duplicate policy per source language, and answers by language pair without
+scanning everything. It does not read or write TMX (that is `tmkit-tmx`) and
+knows nothing of fuzzy scores (that is `tmkit-fuzzy`).
+
+The types that matter:
+
+* [`Store`], the trait every operation goes through; [`SledStore`] keeps the
+  memory in a sled 0.34 database, [`MemStore`] in memory, with the same code.
+* [`Record`], a stored unit with its provenance and history.
+* [`ImportMeta`] and [`OnDuplicate`], what an import is told.
+
+The on-disk layout is described in `docs/STORE.md`; it carries a format
+version, and a store written by another version is refused with advice.
+
+```
+use tmkit_core::{Lang, Tu};
+use tmkit_store::{ImportMeta, OnDuplicate, SledStore, Store};
+
+let dir = tempfile::tempdir().unwrap();
+let store = SledStore::open(dir.path()).unwrap();
+let (en, fr) = (Lang::parse("en").unwrap(), Lang::parse("fr-FR").unwrap());
+
+let import = store.begin_import(&ImportMeta::new("memo.tmx", en.clone())).unwrap();
+let report = store
+    .put_batch(import, vec![
+        Tu::bilingual(en.clone(), "Hello.", fr.clone(), "Bonjour."),
+        Tu::bilingual(en.clone(), "Hello.", fr.clone(), "Bonjour."),
+        Tu::bilingual(en.clone(), "Hello.", fr.clone(), "Salut."),
+    ])
+    .unwrap();
+store.commit_import(import).unwrap();
+// The twin merged; the other translation is kept as an alternative.
+assert_eq!((report.added, report.merged), (2, 1));
+
+let sources: Vec<_> = store.sources(&en, &Lang::parse("fr").unwrap()).unwrap()
+    .map(|r| r.unwrap().1).collect();
+assert_eq!(sources, ["Hello.", "Hello."]);
+assert_eq!(store.stats().unwrap().units, 2);
+assert!(store.check().unwrap().is_empty());
+assert_eq!(OnDuplicate::from_name("keep-both"), Some(OnDuplicate::KeepBoth));
+```
+*/
+
+// Every public item is documented: the engine and the CLI build on them.
 #![deny(missing_docs)]
 
-use std::path::Path;
+pub use crate::{
+    error::{Error, Result},
+    store::{Iter, MemStore, SledStore, Store, DEFAULT_CACHE_BYTES},
+    types::{
+        DedupeReport, Fault, Filter, ImportInfo, ImportMeta, ImportState, OnDuplicate, PutReport,
+        Record, Stats,
+    },
+};
 
-use tmkit_core::{Lang, Tu, TuId};
+/// The on-disk format version this crate reads and writes.
+pub const FORMAT_VERSION: u32 = crate::core::FORMAT_VERSION;
 
-pub use crate::error::{Error, Result};
-
-mod error {
-    /// Errors of the store.
-    #[derive(Debug, thiserror::Error)]
-    #[non_exhaustive]
-    pub enum Error {
-        /// The underlying database failed.
-        #[error("{0}")]
-        Db(String),
-    }
-    /// Result alias.
-    pub type Result<T> = std::result::Result<T, Error>;
-}
-
-/// What to do with a unit whose source is already stored for the pair.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum OnDuplicate {
-    /// Same source and target: merge metadata; same source, other target: keep both.
-    #[default]
-    Merge,
-    /// Always store a new unit.
-    KeepBoth,
-    /// Replace the stored unit.
-    Overwrite,
-    /// Keep the stored unit, drop the new one.
-    Skip,
-}
-
-/// A stored unit.
-#[derive(Clone, Debug)]
-pub struct Record {
-    /// Its id.
-    pub id: TuId,
-    /// The unit.
-    pub tu: Tu,
-    /// The import batch that stored it.
-    pub batch: u64,
-}
-
-/// What one `put` did.
-#[derive(Clone, Debug, Default)]
-pub struct PutReport {
-    /// Units stored as new.
-    pub added: usize,
-    /// Units merged into a stored one.
-    pub merged: usize,
-    /// Units dropped by the duplicate policy.
-    pub skipped: usize,
-}
-
-/// Figures about a store.
-#[derive(Clone, Debug, Default)]
-pub struct Stats {
-    /// Units in all.
-    pub units: u64,
-    /// Units per (source, target) language pair.
-    pub pairs: Vec<((Lang, Lang), u64)>,
-}
-
-/// A translation-unit store.
-pub trait Store {
-    /// Starts an import batch from `source` (a file name) with source language `src`.
-    fn begin_batch(&self, source: &str, src: &Lang) -> Result<u64>;
-    /// Stores `tus` in `batch`, atomically.
-    fn put(&self, batch: u64, tus: Vec<Tu>, policy: OnDuplicate) -> Result<PutReport>;
-    /// Marks `batch` complete and flushes to disk.
-    fn commit_batch(&self, batch: u64) -> Result<()>;
-    /// The unit `id`.
-    fn get(&self, id: TuId) -> Result<Option<Record>>;
-    /// Every unit having variants in `src` and `tgt` ([`Lang::matches`]), in id order.
-    fn units<'s>(&'s self, src: &Lang, tgt: &Lang) -> Result<Box<dyn Iterator<Item = Result<Record>> + 's>>;
-    /// Figures about the store.
-    fn stats(&self) -> Result<Stats>;
-}
-
-/// The sled-backed store.
-pub struct SledStore {}
-
-impl SledStore {
-    /// Opens (creating if needed) the store in directory `path`.
-    pub fn open(_path: &Path) -> Result<SledStore> {
-        unimplemented!()
-    }
-}
-
-/// The in-memory store.
-#[derive(Default)]
-pub struct MemStore {}
+mod backend;
+mod codec;
+mod core;
+mod error;
+mod store;
+mod types;

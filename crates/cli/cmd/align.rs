@@ -1,0 +1,129 @@
+use std::{io::Write, path::PathBuf, process::ExitCode};
+
+use anyhow::{Context, Result};
+use tmkit_engine::{align, Aligner, Splitter, Tm};
+
+use crate::{flags::PairArgs, out};
+
+/// Align a document with its translation, sentence by sentence.
+///
+/// Both texts are segmented (or taken one sentence per line with
+/// --presegmented), then linked 1-1, 1-2, 2-1, 2-2, 1-0 or 0-1. Each link
+/// has a confidence in 0..1; links below 0.5 are flagged for review.
+///
+/// Formats:
+///   tsv    source, target, confidence, and "review" on doubtful links
+///   links  sentence indexes, `0,1<TAB>2`, as in a gold alignment file
+///   jsonl  one JSON object per link
+///   tmx    a TMX 1.4b document of the aligned pairs
+///
+/// Examples:
+///   tmkit align article.fr.txt article.en.txt --src-lang fr --tgt-lang en
+///   tmkit align fr.txt en.txt --src-lang fr --tgt-lang en --format links
+///   tmkit align fr.txt en.txt --src-lang fr --tgt-lang en --db ./tm
+#[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
+pub struct Args {
+    /// The source-language text.
+    src: PathBuf,
+    /// The target-language text.
+    tgt: PathBuf,
+    #[command(flatten)]
+    pair: PairArgs,
+    /// The inputs are one sentence per line (blank lines separate paragraphs).
+    #[arg(long)]
+    presegmented: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Tsv)]
+    format: Format,
+    /// Write the output to FILE instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Also store the aligned pairs as units in this store.
+    #[arg(long, value_name = "DIR")]
+    db: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum Format {
+    Tsv,
+    Links,
+    Jsonl,
+    Tmx,
+}
+
+pub fn run(args: Args) -> Result<ExitCode> {
+    let (src_lang, tgt_lang) = (&args.pair.src_lang, &args.pair.tgt_lang);
+    let splitter = |lang| {
+        if args.presegmented {
+            Splitter::Presegmented
+        } else {
+            Splitter::builtin(lang)
+        }
+    };
+    let src_text = super::read_input(Some(&args.src))?;
+    let tgt_text = super::read_input(Some(&args.tgt))?;
+    let alignment = align(
+        &Aligner::new(),
+        splitter(src_lang).split(&src_text),
+        splitter(tgt_lang).split(&tgt_text),
+    );
+    let pairs = alignment.pairs();
+
+    let mut w: Box<dyn Write> = match &args.output {
+        Some(path) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(path)
+                .with_context(|| format!("{}: cannot create", path.display()))?,
+        )),
+        None => Box::new(out::stdout()),
+    };
+    match args.format {
+        Format::Tsv => {
+            for p in &pairs {
+                let flag = if p.review { "\treview" } else { "" };
+                writeln!(
+                    w,
+                    "{}\t{}\t{:.2}{flag}",
+                    tsv_field(&p.src),
+                    tsv_field(&p.tgt),
+                    p.confidence
+                )?;
+            }
+        }
+        Format::Links => {
+            for link in &alignment.links {
+                writeln!(w, "{}", tmkit_engine::link_line(link))?;
+            }
+        }
+        Format::Jsonl => {
+            for p in &pairs {
+                let mut value = serde_json::to_value(p)?;
+                value["type"] = "link".into();
+                out::json_line(&mut w, &value)?;
+            }
+        }
+        Format::Tmx => {
+            tmkit_engine::write_tmx(&mut w, src_lang, &alignment.units(src_lang, tgt_lang))?;
+        }
+    }
+    w.flush()?;
+
+    if let Some(db) = &args.db {
+        let tm = Tm::open(db)?;
+        let source = args.src.display().to_string();
+        let report = tm.add_units(&source, src_lang, alignment.units(src_lang, tgt_lang))?;
+        eprintln!(
+            "tmkit: stored {} aligned units in {} ({} new, {} merged)",
+            report.added + report.merged,
+            db.display(),
+            report.added,
+            report.merged
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// TSV has no quoting: tabs and line breaks inside a field become spaces.
+pub fn tsv_field(text: &str) -> String {
+    text.replace(['\t', '\n', '\r'], " ")
+}

@@ -1,0 +1,141 @@
+use std::{path::PathBuf, process::ExitCode};
+
+use anyhow::Result;
+use serde_json::json;
+use tmkit_core::Lang;
+use tmkit_engine::{ImportOptions, ImportSummary, OnDuplicate, Tm};
+
+use crate::{
+    flags::{parse_lang, MessageArgs, StoreArgs},
+    out,
+};
+
+/// Import TMX (or TSV) files into the store.
+///
+/// TMX 1.1 to 1.4b, UTF-8 or UTF-16, .tmx.gz and .zip are read. A broken
+/// unit is reported with its line and column and skipped; the rest imports.
+/// A file that cannot be read at all (not XML, truncated) imports nothing:
+/// the store is left as it was. TSV files (`.tsv`, `.txt`) hold
+/// `source<TAB>target` lines and need --src-lang and --tgt-lang.
+///
+/// Exit code: 0 when every unit of every file imported, 2 otherwise.
+///
+/// Examples:
+///   tmkit import memory.tmx --db ./tm
+///   tmkit import a.tmx b.tmx.gz --json
+///   tmkit import pairs.tsv --src-lang fr --tgt-lang en
+#[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
+pub struct Args {
+    /// The files to import.
+    #[arg(required = true, value_name = "FILE")]
+    files: Vec<PathBuf>,
+    #[command(flatten)]
+    store: StoreArgs,
+    /// Source language (default: the TMX header's srclang).
+    #[arg(long, value_name = "LANG", value_parser = parse_lang)]
+    src_lang: Option<Lang>,
+    /// Target language (needed for TSV).
+    #[arg(long, value_name = "LANG", value_parser = parse_lang)]
+    tgt_lang: Option<Lang>,
+    /// What to do with a unit whose source is already stored.
+    #[arg(long, value_enum, default_value_t = Duplicate::Merge)]
+    on_duplicate: Duplicate,
+    /// Any problem makes the whole file fail (nothing of it is imported).
+    #[arg(long)]
+    strict: bool,
+    /// Print one JSON summary line per file on stdout.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    messages: MessageArgs,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum Duplicate {
+    /// Same source and target: merge; same source, other target: keep both.
+    Merge,
+    /// Always store a new unit.
+    KeepBoth,
+    /// Replace the stored unit.
+    Overwrite,
+    /// Keep the stored unit.
+    Skip,
+}
+
+pub fn run(args: Args) -> Result<ExitCode> {
+    let opts = ImportOptions {
+        src_lang: args.src_lang.clone(),
+        tgt_lang: args.tgt_lang.clone(),
+        on_duplicate: match args.on_duplicate {
+            Duplicate::Merge => OnDuplicate::Merge,
+            Duplicate::KeepBoth => OnDuplicate::KeepBoth,
+            Duplicate::Overwrite => OnDuplicate::Overwrite,
+            Duplicate::Skip => OnDuplicate::Skip,
+        },
+        strict: args.strict,
+    };
+    let tm = Tm::open(&args.store.path()?)?;
+    let mut all_ok = true;
+    let mut w = out::stdout();
+    for file in &args.files {
+        let bar = crate::progress::bar(&format!("{}", file.display()));
+        let summary = match tm.import_file(file, &opts, &mut |n| bar.set(n)) {
+            Ok(summary) => summary,
+            Err(err) => ImportSummary {
+                file: file.display().to_string(),
+                fatal: Some(err.to_string()),
+                ..Default::default()
+            },
+        };
+        bar.finish();
+        all_ok &= summary.fatal.is_none() && summary.skipped == 0;
+        report(&args, &summary, &mut w)?;
+    }
+    use std::io::Write;
+    w.flush()?;
+    Ok(if all_ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(2)
+    })
+}
+
+fn report(args: &Args, s: &ImportSummary, w: &mut impl std::io::Write) -> Result<()> {
+    let quiet = args.messages.no_messages;
+    for warning in &s.warnings {
+        out::warn(quiet, warning);
+    }
+    if let Some(fatal) = &s.fatal {
+        eprintln!("tmkit: {fatal} (nothing of this file was imported)");
+    } else {
+        for error in &s.errors {
+            eprintln!("tmkit: {error}");
+        }
+    }
+    if args.json {
+        let mut value = serde_json::to_value(s)?;
+        value["type"] = json!("summary");
+        out::json_line(w, &value)?;
+    } else if s.fatal.is_none() {
+        let langs: Vec<String> = s
+            .languages
+            .iter()
+            .map(|(l, n)| format!("{l} {n}"))
+            .collect();
+        writeln!(
+            w,
+            "{}: {} units read, {} imported, {} skipped; variants: {}",
+            s.file,
+            s.tus,
+            s.imported,
+            s.skipped,
+            if langs.is_empty() {
+                "none".into()
+            } else {
+                langs.join(", ")
+            }
+        )?;
+    }
+    Ok(())
+}

@@ -1,0 +1,73 @@
+//! One module per subcommand: its `Args` (whose doc comments are the
+//! `--help` text) and its `run`.
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+use clap::Subcommand;
+
+mod align;
+mod demo;
+mod export;
+mod import;
+mod lookup;
+mod segment;
+mod stats;
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the whole chain on the bundled French dispatch.
+    Demo(demo::Args),
+    /// Split text into sentences.
+    Segment(segment::Args),
+    /// Align a document with its translation.
+    Align(align::Args),
+    /// Import TMX or TSV files into the store.
+    Import(import::Args),
+    /// Look up fuzzy matches.
+    Lookup(lookup::Args),
+    /// Export a language pair as TMX or TSV.
+    Export(export::Args),
+    /// Show what the store holds.
+    Stats(stats::Args),
+}
+
+/// Runs a subcommand; the exit code follows `docs/CLI.md`.
+pub fn run(command: Command) -> Result<ExitCode> {
+    match command {
+        Command::Segment(args) => segment::run(args),
+        Command::Align(args) => align::run(args),
+        Command::Demo(args) => demo::run(args),
+        Command::Export(args) => export::run(args),
+        Command::Import(args) => import::run(args),
+        Command::Lookup(args) => lookup::run(args),
+        Command::Stats(args) => stats::run(args),
+    }
+}
+
+/// Reads a file, or stdin for `-` or no file.
+pub fn read_input(path: Option<&std::path::Path>) -> Result<String> {
+    use anyhow::Context;
+    use std::io::Read;
+    match path {
+        Some(p) if p.as_os_str() != "-" => {
+            let bytes =
+                std::fs::read(p).with_context(|| format!("{}: cannot read", p.display()))?;
+            String::from_utf8(bytes).map_err(|e| {
+                anyhow::anyhow!(
+                    "{}: not UTF-8 text (invalid byte at offset {}); convert it to UTF-8 first",
+                    p.display(),
+                    e.utf8_error().valid_up_to()
+                )
+            })
+        }
+        _ => {
+            let mut text = String::new();
+            std::io::stdin()
+                .read_to_string(&mut text)
+                .context("<stdin>: cannot read")?;
+            Ok(text)
+        }
+    }
+}

@@ -1,0 +1,52 @@
+use std::path::PathBuf;
+
+/// Errors of tmkit's pipelines.
+///
+/// Each variant keeps the path it concerns, so that the message alone tells a
+/// person which file to look at.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A file could not be read or written.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// A line of a TSV or text input is not what was expected.
+    #[error("{}:{line}: {message}", path.display())]
+    Input {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line.
+        line: usize,
+        /// What was wrong, and what to do.
+        message: String,
+    },
+    /// A usage problem: a missing language, an unknown format.
+    #[error("{0}")]
+    Usage(String),
+    /// The TMX reader or writer failed.
+    #[error(transparent)]
+    Tmx(#[from] tmkit_tmx::Error),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] tmkit_store::Error),
+    /// The segmenter could not be built.
+    #[error(transparent)]
+    Segment(#[from] tmkit_segment::Error),
+}
+
+impl Error {
+    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Error {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}
+
+/// A result whose error is [`Error`].
+pub type Result<T> = std::result::Result<T, Error>;

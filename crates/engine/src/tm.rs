@@ -1,0 +1,509 @@
+use std::{
+    collections::BTreeMap,
+    io::Write,
+    path::{Path, PathBuf},
+};
+
+use serde::Serialize;
+use tmkit_core::{Lang, Tu, TuId};
+use tmkit_fuzzy::{Explanation, Index, Scorer};
+use tmkit_store::{ImportMeta, OnDuplicate, PutReport, SledStore, Stats, Store};
+use tmkit_tmx::{TmxReader, TmxWriter, WriteOptions};
+
+use crate::{align::CONFIDENCE_PROP, Error, Result};
+
+/// How many units go into one atomic write.
+const BATCH: usize = 10_000;
+
+/// An opened translation memory (a sled store on disk).
+pub struct Tm {
+    store: SledStore,
+    path: PathBuf,
+}
+
+/// Settings of an import.
+#[derive(Clone, Debug, Default)]
+pub struct ImportOptions {
+    /// The source language; by default the file's (TMX header `srclang`).
+    pub src_lang: Option<Lang>,
+    /// The target language, needed for TSV input.
+    pub tgt_lang: Option<Lang>,
+    /// What to do with duplicates.
+    pub on_duplicate: OnDuplicate,
+    /// Make any problem fatal: nothing is imported from a file with a broken unit.
+    pub strict: bool,
+}
+
+/// What an import did, per file.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct ImportSummary {
+    /// The file.
+    pub file: String,
+    /// Every unit seen (`<tu>` elements, or TSV lines).
+    pub tus: u64,
+    /// Units accepted into the store (merged duplicates included).
+    pub imported: u64,
+    /// Units not imported because they are broken.
+    pub skipped: u64,
+    /// Units left out by the duplicate policy `skip` (not counted in `skipped`).
+    pub duplicates_skipped: u64,
+    /// Variants imported per normalized language.
+    pub languages: BTreeMap<String, u64>,
+    /// Problems that did not stop the import.
+    pub warnings: Vec<String>,
+    /// Units that were skipped, and fatal errors, each with its location.
+    pub errors: Vec<String>,
+    /// Set when the file could not be imported at all; the store is unchanged.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fatal: Option<String>,
+}
+
+/// The formats of [`Tm::export`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExportFormat {
+    /// TMX 1.4b, plain text.
+    Tmx,
+    /// TMX 1.4b with inline markup.
+    TmxMarkup,
+    /// `source<TAB>target` lines.
+    Tsv,
+}
+
+impl Tm {
+    /// Opens the store in `path`, creating it when absent.
+    pub fn open(path: &Path) -> Result<Tm> {
+        let store = SledStore::open(path)?;
+        Ok(Tm {
+            store,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// The store directory.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Stores `units` as one import named `source` with source language
+    /// `src_lang` (merging duplicates), and flushes.
+    pub fn add_units(&self, source: &str, src_lang: &Lang, units: Vec<Tu>) -> Result<PutReport> {
+        let import = self
+            .store
+            .begin_import(&ImportMeta::new(source, src_lang.clone()))?;
+        match self.store.put_batch(import, units) {
+            Ok(report) => {
+                self.store.commit_import(import)?;
+                Ok(report)
+            }
+            Err(err) => {
+                self.store.abort_import(import)?;
+                Err(err.into())
+            }
+        }
+    }
+
+    /// Imports a TMX file (or TSV, by its `.tsv`/`.txt` extension). Units go
+    /// in atomic batches; a fatal error (the file is not XML, is cut short)
+    /// aborts the import, removing the units it added.
+    ///
+    /// `progress` is called with the number of units read so far.
+    pub fn import_file(
+        &self,
+        path: &Path,
+        opts: &ImportOptions,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<ImportSummary> {
+        let file = path.display().to_string();
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        let mut input = if ext == "tsv" || ext == "txt" {
+            let (src, tgt) = match (&opts.src_lang, &opts.tgt_lang) {
+                (Some(s), Some(t)) => (s.clone(), t.clone()),
+                _ => {
+                    return Err(Error::Usage(format!(
+                        "{file}: TSV input needs --src-lang and --tgt-lang (the languages of its two columns)"
+                    )))
+                }
+            };
+            Input::Tsv(Box::new(tsv_units(path, src, tgt)?))
+        } else {
+            Input::Tmx(Box::new(TmxReader::from_path(path)?.strict(opts.strict)))
+        };
+        let mut summary = ImportSummary {
+            file,
+            ..Default::default()
+        };
+        let mut import = None;
+        let mut buf: Vec<Tu> = Vec::with_capacity(BATCH);
+        loop {
+            let item = input.next();
+            let Some(item) = item else { break };
+            summary.tus += 1;
+            match item {
+                Ok(tu) => buf.push(tu),
+                Err((message, fatal)) if fatal || opts.strict => {
+                    summary.errors.push(message.clone());
+                    if let Some(id) = import {
+                        self.store.abort_import(id)?;
+                    }
+                    summary.imported = 0;
+                    summary.languages.clear();
+                    summary.skipped = summary.tus;
+                    summary.fatal = Some(message);
+                    summary.warnings = input.warnings();
+                    return Ok(summary);
+                }
+                Err((message, _)) => {
+                    summary.errors.push(message);
+                    summary.skipped += 1;
+                }
+            }
+            if buf.len() == BATCH {
+                self.flush_batch(&mut import, &input, opts, &mut buf, &mut summary)?;
+            }
+            progress(summary.tus);
+        }
+        self.flush_batch(&mut import, &input, opts, &mut buf, &mut summary)?;
+        if let Some(id) = import {
+            self.store.commit_import(id)?;
+        }
+        summary.warnings = input.warnings();
+        Ok(summary)
+    }
+
+    /// Writes the buffered units as one atomic batch, starting the import on
+    /// the first one (once the file's source language is known).
+    fn flush_batch(
+        &self,
+        import: &mut Option<u64>,
+        input: &Input,
+        opts: &ImportOptions,
+        buf: &mut Vec<Tu>,
+        summary: &mut ImportSummary,
+    ) -> Result<()> {
+        if buf.is_empty() {
+            return Ok(());
+        }
+        let id = match *import {
+            Some(id) => id,
+            None => {
+                let src = opts
+                    .src_lang
+                    .clone()
+                    .or_else(|| input.source_lang())
+                    .or_else(|| buf[0].variants.first().map(|v| v.lang.clone()))
+                    .ok_or_else(|| {
+                        Error::Usage(format!(
+                            "{}: no source language: use --src-lang",
+                            summary.file
+                        ))
+                    })?;
+                let id = self.store.begin_import(
+                    &ImportMeta::new(summary.file.clone(), src).policy(opts.on_duplicate),
+                )?;
+                *import = Some(id);
+                id
+            }
+        };
+        let units = std::mem::take(buf);
+        let mut counts: Vec<Vec<String>> = units
+            .iter()
+            .map(|tu| tu.variants.iter().map(|v| v.lang.to_string()).collect())
+            .collect();
+        let report = self.store.put_batch(id, units)?;
+        for (i, reason) in &report.rejected {
+            if let Some(langs) = counts.get_mut(*i) {
+                langs.clear();
+            }
+            summary.errors.push(format!(
+                "{}: unit {} of batch: {reason}",
+                summary.file,
+                i + 1
+            ));
+        }
+        for lang in counts.into_iter().flatten() {
+            *summary.languages.entry(lang).or_insert(0) += 1;
+        }
+        summary.imported += report.added + report.merged + report.replaced;
+        summary.duplicates_skipped += report.skipped;
+        summary.skipped += report.rejected.len() as u64;
+        Ok(())
+    }
+
+    /// Writes every unit of the pair to `w`; returns how many.
+    pub fn export(
+        &self,
+        src: &Lang,
+        tgt: &Lang,
+        format: ExportFormat,
+        w: &mut dyn Write,
+    ) -> Result<u64> {
+        let units = self.store.units(src, tgt)?;
+        let mut n = 0;
+        match format {
+            ExportFormat::Tsv => {
+                for record in units {
+                    let tu = record?.tu;
+                    write_tsv_line(w, &tu, src, tgt).map_err(|e| Error::io("<output>", e))?;
+                    n += 1;
+                }
+            }
+            ExportFormat::Tmx | ExportFormat::TmxMarkup => {
+                let mut opts = WriteOptions::new(src.clone());
+                opts.markup = format == ExportFormat::TmxMarkup;
+                let mut writer = TmxWriter::new(w, opts)?;
+                for record in units {
+                    let mut tu = record?.tu;
+                    tu.variants
+                        .retain(|v| v.lang.matches(src) || v.lang.matches(tgt));
+                    writer.write_tu(&tu)?;
+                    n += 1;
+                }
+                writer.finish()?;
+            }
+        }
+        Ok(n)
+    }
+
+    /// Figures about the store.
+    pub fn stats(&self) -> Result<Stats> {
+        Ok(self.store.stats()?)
+    }
+
+    /// Loads the sources of the pair into a fuzzy index.
+    pub fn memory(&self, src: &Lang, tgt: &Lang, scorer: Scorer) -> Result<Memory<'_>> {
+        let mut index = Index::new(scorer);
+        for source in self.store.sources(src, tgt)? {
+            let (id, text) = source?;
+            index.add(id.0, &text);
+        }
+        Ok(Memory {
+            tm: self,
+            index,
+            src: src.clone(),
+            tgt: tgt.clone(),
+        })
+    }
+}
+
+/// A unit read from an input, or a message and whether it is fatal.
+type UnitResult = std::result::Result<Tu, (String, bool)>;
+
+/// The units of one input file.
+enum Input {
+    Tmx(Box<TmxReader>),
+    Tsv(Box<dyn Iterator<Item = UnitResult>>),
+}
+
+impl Input {
+    fn next(&mut self) -> Option<UnitResult> {
+        match self {
+            Input::Tmx(reader) => reader
+                .next()
+                .map(|r| r.map_err(|e| (e.to_string(), e.is_fatal()))),
+            Input::Tsv(lines) => lines.next(),
+        }
+    }
+
+    fn source_lang(&self) -> Option<Lang> {
+        match self {
+            Input::Tmx(reader) => reader.source_lang().cloned(),
+            Input::Tsv(_) => None,
+        }
+    }
+
+    fn warnings(&self) -> Vec<String> {
+        match self {
+            Input::Tmx(reader) => reader.warnings().iter().map(|d| d.to_string()).collect(),
+            Input::Tsv(_) => vec![],
+        }
+    }
+}
+
+fn tsv_units(path: &Path, src: Lang, tgt: Lang) -> Result<impl Iterator<Item = UnitResult>> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let name = path.display().to_string();
+    let lines: Vec<String> = text.lines().map(str::to_string).collect();
+    Ok(lines
+        .into_iter()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(move |(i, line)| match line.split_once('\t') {
+            Some((s, t)) if !s.trim().is_empty() && !t.trim().is_empty() => {
+                let t = t.split('\t').next().unwrap_or(t);
+                Ok(Tu::bilingual(src.clone(), s, tgt.clone(), t))
+            }
+            _ => Err((
+                format!(
+                    "{name}:{}: expected source<TAB>target, got {:?}; line skipped",
+                    i + 1,
+                    truncate(&line, 60)
+                ),
+                false,
+            )),
+        }))
+}
+
+fn truncate(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((i, _)) => format!("{}…", &text[..i]),
+        None => text.to_string(),
+    }
+}
+
+fn write_tsv_line(w: &mut dyn Write, tu: &Tu, src: &Lang, tgt: &Lang) -> std::io::Result<()> {
+    let field = |lang| {
+        tu.variant(lang)
+            .map(|v| v.seg.plain_text().replace(['\t', '\n', '\r'], " "))
+            .unwrap_or_default()
+    };
+    writeln!(w, "{}\t{}", field(src), field(tgt))
+}
+
+/// Writes `units` as a TMX 1.4b document with source language `src`.
+pub fn write_tmx(w: &mut dyn Write, src: &Lang, units: &[Tu]) -> Result<()> {
+    let mut opts = WriteOptions::new(src.clone());
+    opts.markup = false;
+    let mut writer = TmxWriter::new(w, opts)?;
+    for tu in units {
+        writer.write_tu(tu)?;
+    }
+    writer.finish()?;
+    Ok(())
+}
+
+/// Writes `units` as `source<TAB>target` lines.
+pub fn write_tsv(w: &mut dyn Write, src: &Lang, tgt: &Lang, units: &[Tu]) -> Result<()> {
+    for tu in units {
+        write_tsv_line(w, tu, src, tgt).map_err(|e| Error::io("<output>", e))?;
+    }
+    Ok(())
+}
+
+/// The units of one language pair, indexed for lookups.
+pub struct Memory<'tm> {
+    tm: &'tm Tm,
+    index: Index,
+    src: Lang,
+    tgt: Lang,
+}
+
+/// A match found by [`Memory::lookup`].
+#[derive(Clone, Debug, Serialize)]
+pub struct Match {
+    /// The unit's id.
+    pub id: TuId,
+    /// The score shown to the translator, 0..=100, penalties included.
+    pub score: u8,
+    /// The stored source text.
+    pub source: String,
+    /// The stored target text.
+    pub target: String,
+    /// The target with the query's numbers or placeholders substituted, when
+    /// source and query differ only in those.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub substituted: Option<String>,
+    /// The alignment confidence of a unit made by `tmkit align`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub align_confidence: Option<f64>,
+    /// Points taken off for a doubtful alignment.
+    pub align_penalty: u8,
+    /// Why the text scored what it did.
+    pub explanation: Explanation,
+}
+
+impl Memory<'_> {
+    /// How many sources are indexed.
+    pub fn len(&self) -> usize {
+        self.index.len()
+    }
+
+    /// Whether no source is indexed.
+    pub fn is_empty(&self) -> bool {
+        self.index.len() == 0
+    }
+
+    /// The best `top` matches of `query` scoring at least `min`, best first.
+    ///
+    /// Units made by alignment with a low confidence lose points; to stay
+    /// exact, the search widens until no unpenalized candidate beyond the
+    /// ones fetched could outrank the last one kept.
+    pub fn lookup(&self, query: &str, top: usize, min: u8) -> Result<Vec<Match>> {
+        if top == 0 {
+            return Ok(vec![]);
+        }
+        let mut want = top;
+        loop {
+            let hits = self.index.search(query, want, min);
+            let exhausted = hits.len() < want;
+            let floor = hits.last().map(|h| h.score);
+            let mut matches = Vec::with_capacity(hits.len());
+            for hit in hits {
+                let Some(record) = self.tm.store.get(TuId(hit.key))? else {
+                    continue;
+                };
+                let tu = &record.tu;
+                let text = |lang| {
+                    tu.variant(lang)
+                        .map(|v| v.seg.plain_text())
+                        .unwrap_or_default()
+                };
+                let (source, target) = (text(&self.src), text(&self.tgt));
+                let align_confidence = tu.prop(CONFIDENCE_PROP).and_then(|c| c.parse::<f64>().ok());
+                let align_penalty = align_confidence.map_or(0, confidence_penalty);
+                let score = hit.score.saturating_sub(align_penalty);
+                if score < min {
+                    continue;
+                }
+                let substituted = tmkit_fuzzy::substitute_placeables(query, &source, &target);
+                matches.push(Match {
+                    id: record.id,
+                    score,
+                    source,
+                    target,
+                    substituted,
+                    align_confidence,
+                    align_penalty,
+                    explanation: hit.explanation,
+                });
+            }
+            matches.sort_by(|a, b| b.score.cmp(&a.score).then(a.id.cmp(&b.id)));
+            matches.truncate(top);
+            let settled = match (matches.last(), floor) {
+                (Some(last), Some(floor)) => matches.len() == top && last.score >= floor,
+                _ => true,
+            };
+            if exhausted || settled {
+                return Ok(matches);
+            }
+            want *= 2;
+        }
+    }
+}
+
+/// Points off for an aligned unit of confidence `c`: none from 0.8 up, then
+/// one point per 0.05 below, at most 10.
+fn confidence_penalty(c: f64) -> u8 {
+    if c >= 0.8 {
+        0
+    } else {
+        (((0.8 - c) / 0.05).ceil() as u8).min(10)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::confidence_penalty;
+
+    #[test]
+    fn penalty_grows_as_confidence_falls() {
+        assert_eq!(confidence_penalty(0.95), 0);
+        assert_eq!(confidence_penalty(0.8), 0);
+        assert_eq!(confidence_penalty(0.76), 1);
+        assert_eq!(confidence_penalty(0.5), 6);
+        assert_eq!(confidence_penalty(0.0), 10);
+    }
+}

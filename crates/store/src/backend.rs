@@ -1,0 +1,233 @@
+//! Key-value backends: sled on disk, a `BTreeMap` in memory.
+//!
+//! Both hold one ordered tree of data and a small `meta` tree. The store's
+//! logic (`crate::core`) is written once against [`Backend`], so the two
+//! stores behave alike by construction and the tests that compare them
+//! check the backends.
+
+use std::{
+    collections::BTreeMap,
+    ops::Bound,
+    sync::{PoisonError, RwLock},
+};
+
+use crate::error::Result;
+
+/// A key and its value.
+pub(crate) type Entry = (Vec<u8>, Vec<u8>);
+
+/// A boxed iterator of entries, borrowing the backend.
+pub(crate) type Entries<'a> = Box<dyn Iterator<Item = Result<Entry>> + 'a>;
+
+/// An ordered key-value tree with atomic multi-key writes.
+pub(crate) trait Backend: Send + Sync {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>>;
+    /// Entries whose key starts with `prefix`, in key order.
+    fn scan(&self, prefix: &[u8]) -> Entries<'_>;
+    /// The entry with the greatest key that starts with `prefix` and is at
+    /// most `key`.
+    fn get_le(&self, prefix: &[u8], key: &[u8]) -> Result<Option<Entry>>;
+    /// Applies all `writes` (`None` removes) atomically: after a crash the
+    /// tree holds all of them or none, and readers never see a part.
+    fn apply(&self, writes: Vec<(Vec<u8>, Option<Vec<u8>>)>) -> Result<()>;
+    /// Makes every applied write durable.
+    fn flush(&self) -> Result<()>;
+    fn size_on_disk(&self) -> Result<u64>;
+    fn meta_get(&self, key: &[u8]) -> Result<Option<Vec<u8>>>;
+    fn meta_set(&self, key: &[u8], value: &[u8]) -> Result<()>;
+}
+
+/// sled: one `tm` tree for the data, one `meta` tree for the format version.
+pub(crate) struct SledBackend {
+    pub(crate) db: sled::Db,
+    tree: sled::Tree,
+    meta: sled::Tree,
+}
+
+impl SledBackend {
+    pub(crate) fn new(db: sled::Db) -> Result<SledBackend> {
+        let tree = db.open_tree("tm")?;
+        let meta = db.open_tree("meta")?;
+        Ok(SledBackend { db, tree, meta })
+    }
+}
+
+impl Backend for SledBackend {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        Ok(self.tree.get(key)?.map(|v| v.to_vec()))
+    }
+
+    fn scan(&self, prefix: &[u8]) -> Entries<'_> {
+        Box::new(
+            self.tree
+                .scan_prefix(prefix)
+                .map(|r| r.map(|(k, v)| (k.to_vec(), v.to_vec())).map_err(Into::into)),
+        )
+    }
+
+    fn get_le(&self, prefix: &[u8], key: &[u8]) -> Result<Option<Entry>> {
+        match self.tree.range(prefix..=key).next_back() {
+            Some(e) => {
+                let (k, v) = e?;
+                Ok(Some((k.to_vec(), v.to_vec())))
+            }
+            None => Ok(None),
+        }
+    }
+
+    fn apply(&self, writes: Vec<(Vec<u8>, Option<Vec<u8>>)>) -> Result<()> {
+        // `Tree::apply_batch` seals the batch in sled's log, so recovery
+        // replays it whole or not at all, and it holds sled's write lock,
+        // so concurrent readers see it whole too.
+        let mut batch = sled::Batch::default();
+        for (k, v) in writes {
+            match v {
+                Some(v) => batch.insert(k, v),
+                None => batch.remove(k),
+            }
+        }
+        Ok(self.tree.apply_batch(batch)?)
+    }
+
+    fn flush(&self) -> Result<()> {
+        self.db.flush()?;
+        Ok(())
+    }
+
+    fn size_on_disk(&self) -> Result<u64> {
+        Ok(self.db.size_on_disk()?)
+    }
+
+    fn meta_get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        Ok(self.meta.get(key)?.map(|v| v.to_vec()))
+    }
+
+    fn meta_set(&self, key: &[u8], value: &[u8]) -> Result<()> {
+        self.meta.insert(key, value)?;
+        Ok(())
+    }
+}
+
+/// An in-memory tree; `flush` does nothing.
+#[derive(Default)]
+pub(crate) struct MemBackend {
+    tree: RwLock<BTreeMap<Vec<u8>, Vec<u8>>>,
+    meta: RwLock<BTreeMap<Vec<u8>, Vec<u8>>>,
+}
+
+/// How many entries a scan of the in-memory tree copies per lock, so that
+/// writers are not held off by a long scan.
+const MEM_CHUNK: usize = 512;
+
+impl Backend for MemBackend {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        Ok(self
+            .tree
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(key)
+            .cloned())
+    }
+
+    fn scan(&self, prefix: &[u8]) -> Entries<'_> {
+        let prefix = prefix.to_vec();
+        let mut from: Bound<Vec<u8>> = Bound::Included(prefix.clone());
+        let mut chunk: std::vec::IntoIter<Entry> = Vec::new().into_iter();
+        let mut done = false;
+        Box::new(std::iter::from_fn(move || loop {
+            if let Some(e) = chunk.next() {
+                return Some(Ok(e));
+            }
+            if done {
+                return None;
+            }
+            let tree = self.tree.read().unwrap_or_else(PoisonError::into_inner);
+            let next: Vec<Entry> = tree
+                .range((from.clone(), Bound::Unbounded))
+                .take_while(|(k, _)| k.starts_with(&prefix))
+                .take(MEM_CHUNK)
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            done = next.len() < MEM_CHUNK;
+            if let Some((k, _)) = next.last() {
+                from = Bound::Excluded(k.clone());
+            }
+            chunk = next.into_iter();
+        }))
+    }
+
+    fn get_le(&self, prefix: &[u8], key: &[u8]) -> Result<Option<Entry>> {
+        if key < prefix {
+            return Ok(None);
+        }
+        let tree = self.tree.read().unwrap_or_else(PoisonError::into_inner);
+        Ok(tree
+            .range::<[u8], _>((Bound::Included(prefix), Bound::Included(key)))
+            .next_back()
+            .map(|(k, v)| (k.clone(), v.clone())))
+    }
+
+    fn apply(&self, writes: Vec<(Vec<u8>, Option<Vec<u8>>)>) -> Result<()> {
+        let mut tree = self.tree.write().unwrap_or_else(PoisonError::into_inner);
+        for (k, v) in writes {
+            match v {
+                Some(v) => tree.insert(k, v),
+                None => tree.remove(&k),
+            };
+        }
+        Ok(())
+    }
+
+    fn flush(&self) -> Result<()> {
+        Ok(())
+    }
+
+    fn size_on_disk(&self) -> Result<u64> {
+        Ok(0)
+    }
+
+    fn meta_get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        Ok(self
+            .meta
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(key)
+            .cloned())
+    }
+
+    fn meta_set(&self, key: &[u8], value: &[u8]) -> Result<()> {
+        self.meta
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(key.to_vec(), value.to_vec());
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mem_scan_crosses_chunks_and_stops_at_prefix() {
+        let mem = MemBackend::default();
+        let mut writes = vec![];
+        for i in 0..(MEM_CHUNK * 2 + 7) as u32 {
+            writes.push((format!("a{i:06}").into_bytes(), Some(vec![1])));
+        }
+        writes.push((b"b".to_vec(), Some(vec![2])));
+        writes.push((b"".to_vec(), Some(vec![3])));
+        mem.apply(writes).unwrap();
+        let keys: Vec<_> = mem.scan(b"a").map(|e| e.unwrap().0).collect();
+        assert_eq!(keys.len(), MEM_CHUNK * 2 + 7);
+        assert!(keys.windows(2).all(|w| w[0] < w[1]));
+        assert_eq!(mem.scan(b"").count(), MEM_CHUNK * 2 + 9);
+        assert_eq!(mem.scan(b"c").count(), 0);
+        assert_eq!(
+            mem.get_le(b"a", b"a000003x").unwrap().unwrap().0,
+            b"a000003"
+        );
+        assert_eq!(mem.get_le(b"a", b"a").unwrap(), None);
+        assert_eq!(mem.get_le(b"b", b"bz").unwrap().unwrap().0, b"b");
+    }
+}

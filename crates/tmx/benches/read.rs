@@ -1,0 +1,55 @@
+//! Read throughput on a generated 100k-unit TMX, against quick-xml's bare
+//! event loop over the same bytes.
+//!
+//! `cargo bench -p tmkit-tmx --bench read`; results in `docs/bench/tmx.md`.
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use quick_xml::{events::Event, Reader};
+use tmkit_tmx::TmxReader;
+
+mod common;
+use common::generate;
+
+fn bare_loop(bytes: &[u8]) -> usize {
+    let mut reader = Reader::from_reader(bytes);
+    let mut buf = Vec::with_capacity(4096);
+    let mut events = 0;
+    loop {
+        match reader.read_event_into(&mut buf) {
+            Ok(Event::Eof) => return events,
+            Ok(_) => events += 1,
+            Err(e) => panic!("{e}"),
+        }
+        buf.clear();
+    }
+}
+
+fn tmkit(bytes: &[u8]) -> usize {
+    TmxReader::from_slice(bytes, "bench.tmx")
+        .unwrap()
+        .map(|tu| tu.unwrap().variants.len())
+        .sum()
+}
+
+fn bench(c: &mut Criterion) {
+    let doc = generate(100_000);
+    let utf8 = doc.as_bytes();
+    let mut utf16 = vec![0xFF, 0xFE];
+    utf16.extend(doc.encode_utf16().flat_map(u16::to_le_bytes));
+    assert_eq!(tmkit(utf8), 200_000);
+    assert_eq!(tmkit(&utf16), 200_000);
+
+    let mut g = c.benchmark_group("read-100k");
+    g.sample_size(10);
+    g.throughput(Throughput::Bytes(utf8.len() as u64));
+    g.bench_function("quick-xml bare loop (utf-8)", |b| {
+        b.iter(|| bare_loop(utf8))
+    });
+    g.bench_function("tmkit TmxReader (utf-8)", |b| b.iter(|| tmkit(utf8)));
+    g.throughput(Throughput::Bytes(utf16.len() as u64));
+    g.bench_function("tmkit TmxReader (utf-16le)", |b| b.iter(|| tmkit(&utf16)));
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

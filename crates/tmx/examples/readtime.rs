@@ -1,0 +1,54 @@
+//! Times reading a TMX file held in memory, for quick comparisons while
+//! tuning: `cargo run --release -p tmkit-tmx --example readtime -- FILE|gen:N [RUNS] [bare]`.
+
+use std::time::Instant;
+
+#[path = "../benches/common/mod.rs"]
+mod common;
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let path = args.next().expect("usage: readtime FILE [RUNS]");
+    let runs: usize = args.next().and_then(|r| r.parse().ok()).unwrap_or(5);
+    // `gen:N` reads the bench's generated N-unit document instead of a file.
+    let bytes = match path.strip_prefix("gen:") {
+        Some(n) => common::generate(n.parse().expect("a unit count")).into_bytes(),
+        None => std::fs::read(&path).expect("readable file"),
+    };
+    // `bare` as third argument times quick-xml's event loop alone (the baseline).
+    let bare = args.next().as_deref() == Some("bare");
+    let mut best = f64::MAX;
+    for _ in 0..runs {
+        let start = Instant::now();
+        let units = if bare {
+            bare_loop(&bytes)
+        } else {
+            tmkit_tmx::TmxReader::from_slice(&bytes, &path)
+                .expect("TMX")
+                .filter(Result::is_ok)
+                .count()
+        };
+        let secs = start.elapsed().as_secs_f64();
+        best = best.min(secs);
+        eprintln!("{units} units in {secs:.3} s");
+    }
+    println!(
+        "best {:.1} MB/s over {} bytes",
+        bytes.len() as f64 / best / 1e6,
+        bytes.len()
+    );
+}
+
+fn bare_loop(bytes: &[u8]) -> usize {
+    let mut reader = quick_xml::Reader::from_reader(bytes);
+    let mut buf = Vec::with_capacity(4096);
+    let mut events = 0;
+    loop {
+        match reader.read_event_into(&mut buf) {
+            Ok(quick_xml::events::Event::Eof) => return events,
+            Ok(_) => events += 1,
+            Err(e) => panic!("{e}"),
+        }
+        buf.clear();
+    }
+}

@@ -1,0 +1,308 @@
+//! The dispatch end to end: segment, align, store, export, check the TMX with
+//! real clients, re-import, look up.
+
+use std::{path::Path, process::Command};
+
+use crate::util::{example, have, Dir};
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).expect("read example")
+}
+
+fn non_blank_lines(text: &str) -> Vec<&str> {
+    text.lines().filter(|l| !l.trim().is_empty()).collect()
+}
+
+#[test]
+fn dispatch_segments_like_the_gold_sentences() {
+    let dir = Dir::new();
+    for lang in ["fr", "en"] {
+        let txt = example(&format!("dispatch/dispatch.{lang}.txt"));
+        let gold = read(&example(&format!("dispatch/dispatch.{lang}.sentences")));
+        let flat = dir
+            .tmkit(&["segment", "--lang", lang, "--flat", txt.to_str().unwrap()])
+            .ok();
+        assert_eq!(
+            flat.stdout.trim_end(),
+            gold.trim_end(),
+            "{lang}: --flat output differs from the gold"
+        );
+        // Without --flat, paragraphs are separated by one blank line each;
+        // the sentences are the same.
+        let paras = dir
+            .tmkit(&["segment", "--lang", lang, txt.to_str().unwrap()])
+            .ok();
+        assert_eq!(non_blank_lines(&paras.stdout), non_blank_lines(&gold));
+        let blank = paras.stdout.lines().filter(|l| l.is_empty()).count();
+        let source_paragraphs = read(&txt)
+            .split("\n\n")
+            .filter(|p| !p.trim().is_empty())
+            .count();
+        assert_eq!(
+            blank + 1,
+            source_paragraphs,
+            "{lang}: one blank line between paragraphs"
+        );
+    }
+}
+
+#[test]
+fn dispatch_aligns_like_the_gold_links() {
+    let dir = Dir::new();
+    let fr = example("dispatch/dispatch.fr.txt");
+    let en = example("dispatch/dispatch.en.txt");
+    let run = dir
+        .tmkit(&[
+            "align",
+            fr.to_str().unwrap(),
+            en.to_str().unwrap(),
+            "--src-lang",
+            "fr",
+            "--tgt-lang",
+            "en",
+            "--format",
+            "links",
+        ])
+        .ok();
+    let gold = read(&example("dispatch/gold.tsv"));
+    assert_eq!(run.stdout.trim_end(), gold.trim_end());
+}
+
+/// Aligns the dispatch into a store, exports TMX, and returns (dir, tmx path).
+fn aligned_store() -> (Dir, std::path::PathBuf) {
+    let dir = Dir::new();
+    let fr = example("dispatch/dispatch.fr.txt");
+    let en = example("dispatch/dispatch.en.txt");
+    let (fr, en) = (fr.to_str().unwrap(), en.to_str().unwrap());
+    dir.tmkit(&[
+        "align",
+        fr,
+        en,
+        "--src-lang",
+        "fr-FR",
+        "--tgt-lang",
+        "en-US",
+        "--db",
+        "tm",
+    ])
+    .ok();
+    let tmx = dir.path("dispatch.tmx");
+    dir.tmkit(&[
+        "export",
+        "--db",
+        "tm",
+        "--src-lang",
+        "fr",
+        "--tgt-lang",
+        "en",
+        "-o",
+        "dispatch.tmx",
+    ])
+    .ok();
+    (dir, tmx)
+}
+
+#[test]
+fn dispatch_round_trips_through_the_store_and_tmx() {
+    let (dir, tmx) = aligned_store();
+    let gold_links = non_blank_lines(&read(&example("dispatch/gold.tsv"))).len();
+    let stats = dir.tmkit(&["stats", "--db", "tm", "--json"]).ok();
+    let stats: serde_json::Value = serde_json::from_str(stats.stdout.trim()).unwrap();
+    assert_eq!(
+        stats["units"], gold_links as u64,
+        "one unit per link: {stats}"
+    );
+
+    let import = dir
+        .tmkit(&["import", tmx.to_str().unwrap(), "--db", "again", "--json"])
+        .ok();
+    let summary: serde_json::Value = serde_json::from_str(import.stdout.trim()).unwrap();
+    assert_eq!(summary["type"], "summary");
+    assert_eq!(summary["tus"], gold_links as u64);
+    assert_eq!(summary["imported"], gold_links as u64);
+    assert_eq!(summary["skipped"], 0);
+
+    let export = |db: &str| {
+        dir.tmkit(&[
+            "export",
+            "--db",
+            db,
+            "--src-lang",
+            "fr",
+            "--tgt-lang",
+            "en",
+            "--format",
+            "tsv",
+        ])
+        .ok()
+        .stdout
+    };
+    let (first, second) = (export("tm"), export("again"));
+    assert_eq!(non_blank_lines(&first).len(), gold_links);
+    assert_eq!(
+        first, second,
+        "re-imported units differ from the stored ones"
+    );
+
+    // One word changed: that unit first, a fuzzy score; unchanged: 100.
+    let original = "Les responsables russes ont rejeté les allégations d’Erdogan.";
+    let edited = "Les responsables russes ont rejeté les accusations d’Erdogan.";
+    let lookup = |q: &str| {
+        let run = dir
+            .tmkit(&[
+                "lookup",
+                "--db",
+                "again",
+                "--src-lang",
+                "fr",
+                "--tgt-lang",
+                "en",
+                "--json",
+                q,
+            ])
+            .ok();
+        let v: serde_json::Value = serde_json::from_str(run.stdout.trim()).unwrap();
+        v["matches"][0].clone()
+    };
+    let hit = lookup(edited);
+    assert_eq!(hit["source"], original);
+    let score = hit["score"].as_u64().unwrap();
+    assert!((80..=99).contains(&score), "edited sentence scored {score}");
+    assert_eq!(lookup(original)["score"], 100);
+}
+
+#[test]
+fn dispatch_tmx_is_valid_against_the_tmx_dtd() {
+    if !have("xmllint", &["--version"]) {
+        return;
+    }
+    let (_dir, tmx) = aligned_store();
+    let dtd = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/tmx14.dtd");
+    let out = Command::new("xmllint")
+        .args(["--noout", "--nonet", "--dtdvalid"])
+        .arg(&dtd)
+        .arg(&tmx)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "xmllint failed: {stderr}");
+    assert!(!stderr.contains("validity"), "xmllint warnings: {stderr}");
+}
+
+#[test]
+fn dispatch_tmx_fills_every_segment_in_omegat() {
+    let jar = Path::new("/usr/share/omegat/OmegaT.jar");
+    if !have("java", &["-version"]) {
+        return;
+    }
+    if !jar.exists() {
+        assert!(
+            !crate::util::clients_required(),
+            "OmegaT is required but {} is missing",
+            jar.display()
+        );
+        eprintln!("skipped: OmegaT not installed");
+        return;
+    }
+    let (dir, tmx) = aligned_store();
+    // The source document OmegaT translates: the French side of each unit,
+    // one per line, segmented on line breaks, so that every segment has an
+    // exact match in the memory when the memory is right.
+    let tsv = dir
+        .tmkit(&[
+            "export",
+            "--db",
+            "tm",
+            "--src-lang",
+            "fr",
+            "--tgt-lang",
+            "en",
+            "--format",
+            "tsv",
+        ])
+        .ok();
+    let french: Vec<&str> = tsv
+        .stdout
+        .lines()
+        .filter_map(|l| l.split('\t').next())
+        .collect();
+    let project = dir.path("omegat");
+    for sub in [
+        "source",
+        "target",
+        "tm/auto",
+        "glossary",
+        "dictionary",
+        "omegat",
+        "config",
+    ] {
+        std::fs::create_dir_all(project.join(sub)).unwrap();
+    }
+    std::fs::write(
+        project.join("source/dispatch.txt"),
+        french.join("\n\n") + "\n",
+    )
+    .unwrap();
+    std::fs::copy(&tmx, project.join("tm/auto/dispatch.tmx")).unwrap();
+    std::fs::write(project.join("omegat.project"), OMEGAT_PROJECT).unwrap();
+    let out = Command::new("java")
+        .arg("-Djava.awt.headless=true")
+        .arg("-jar")
+        .arg(jar)
+        .arg(&project)
+        .arg("--mode=console-translate")
+        .arg(format!("--config-dir={}", project.join("config").display()))
+        .arg("--disable-project-locking")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "OmegaT failed: {stderr}");
+    assert!(
+        !stderr.contains("TF_TM_LOAD_ERROR"),
+        "OmegaT could not load the TMX: {stderr}"
+    );
+    assert!(!stderr.contains("Exception"), "OmegaT threw: {stderr}");
+    let stats = std::fs::read_to_string(project.join("omegat/project_stats.txt")).unwrap();
+    let (total, remaining) = omegat_segments(&stats);
+    assert_eq!(total, french.len() as u64, "OmegaT segments: {stats}");
+    assert_eq!(remaining, 0, "OmegaT left segments unfilled: {stats}");
+    let translated = std::fs::read_to_string(project.join("target/dispatch.txt")).unwrap();
+    assert!(
+        translated.contains("Russian officials"),
+        "target: {translated}"
+    );
+}
+
+/// Total and remaining segments from OmegaT's project_stats.txt.
+fn omegat_segments(stats: &str) -> (u64, u64) {
+    let row = |name: &str| -> u64 {
+        stats
+            .lines()
+            .find(|l| l.trim_start().starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("no {name} row in {stats}"))
+    };
+    (row("Total:"), row("Remaining:"))
+}
+
+const OMEGAT_PROJECT: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="no"?>
+<omegat>
+  <project version="1.0">
+    <source_dir>__DEFAULT__</source_dir>
+    <source_dir_excludes/>
+    <target_dir>__DEFAULT__</target_dir>
+    <tm_dir>__DEFAULT__</tm_dir>
+    <glossary_dir>__DEFAULT__</glossary_dir>
+    <glossary_file>__DEFAULT__</glossary_file>
+    <dictionary_dir>__DEFAULT__</dictionary_dir>
+    <source_lang>fr-FR</source_lang>
+    <target_lang>en-US</target_lang>
+    <source_tok>org.omegat.tokenizer.LuceneFrenchTokenizer</source_tok>
+    <target_tok>org.omegat.tokenizer.LuceneEnglishTokenizer</target_tok>
+    <sentence_seg>false</sentence_seg>
+    <support_default_translations>true</support_default_translations>
+    <remove_tags>false</remove_tags>
+  </project>
+</omegat>
+"#;

@@ -1,0 +1,148 @@
+//! Bad input: one clear line on stderr, exit code 2, no panic, the store unchanged.
+
+use crate::util::Dir;
+
+const GOOD: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<tmx version="1.4">
+<header creationtool="test" creationtoolversion="1" segtype="sentence" o-tmf="test"
+  adminlang="en" srclang="fr" datatype="plaintext"/>
+<body>
+<tu><tuv xml:lang="fr"><seg>Bonjour le monde.</seg></tuv><tuv xml:lang="en"><seg>Hello world.</seg></tuv></tu>
+<tu><tuv xml:lang="fr"><seg>Il pleut.</seg></tuv><tuv xml:lang="en"><seg>It rains.</seg></tuv></tu>
+</body>
+</tmx>
+"#;
+
+fn units(dir: &Dir) -> u64 {
+    let run = dir.tmkit(&["stats", "--db", "tm", "--json"]).ok();
+    let v: serde_json::Value = serde_json::from_str(run.stdout.trim()).unwrap();
+    v["units"].as_u64().unwrap()
+}
+
+/// The error line of a failed command: exactly one line on stderr.
+fn one_error_line(stderr: &str) -> &str {
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "expected one line on stderr: {stderr}");
+    assert!(lines[0].starts_with("tmkit: "), "{stderr}");
+    lines[0]
+}
+
+#[test]
+fn missing_file_is_named_and_exits_2() {
+    let dir = Dir::new();
+    dir.write("good.tmx", GOOD);
+    dir.tmkit(&["import", "good.tmx", "--db", "tm"]).ok();
+    let run = dir
+        .tmkit(&["import", "nowhere.tmx", "--db", "tm"])
+        .expect_code(2);
+    let line = one_error_line(&run.stderr);
+    assert!(line.contains("nowhere.tmx"), "{line}");
+    assert_eq!(units(&dir), 2);
+}
+
+#[test]
+fn a_file_that_is_not_tmx_is_rejected_with_its_position() {
+    let dir = Dir::new();
+    dir.write("good.tmx", GOOD);
+    dir.tmkit(&["import", "good.tmx", "--db", "tm"]).ok();
+    dir.write("notes.tmx", "These are my notes, not a memory.\n");
+    let run = dir
+        .tmkit(&["import", "notes.tmx", "--db", "tm"])
+        .expect_code(2);
+    let line = one_error_line(&run.stderr);
+    assert!(line.contains("notes.tmx:1:"), "{line}");
+    dir.write("html.tmx", "<html><body>hi</body></html>\n");
+    let run = dir
+        .tmkit(&["import", "html.tmx", "--db", "tm"])
+        .expect_code(2);
+    let line = one_error_line(&run.stderr);
+    assert!(line.contains("html.tmx:1:"), "{line}");
+    assert_eq!(units(&dir), 2);
+}
+
+#[test]
+fn a_truncated_tmx_imports_nothing() {
+    let dir = Dir::new();
+    dir.write("good.tmx", GOOD);
+    dir.tmkit(&["import", "good.tmx", "--db", "tm"]).ok();
+    // Cut inside the second unit: the first unit is well formed, but the
+    // file is not, so nothing of it may land in the store.
+    let cut = GOOD.find("Il pleut").unwrap();
+    let truncated = GOOD[..cut].replace("Bonjour le monde.", "Salut.");
+    dir.write("cut.tmx", &truncated);
+    let run = dir
+        .tmkit(&["import", "cut.tmx", "--db", "tm", "--json"])
+        .expect_code(2);
+    let line = one_error_line(&run.stderr);
+    let line_no = truncated.lines().count();
+    assert!(line.contains(&format!("cut.tmx:{line_no}:")), "{line}");
+    let summary: serde_json::Value = serde_json::from_str(run.stdout.trim()).unwrap();
+    assert_eq!(summary["imported"], 0);
+    assert_eq!(units(&dir), 2, "the store changed");
+    let lookup = dir.tmkit(&[
+        "lookup",
+        "--db",
+        "tm",
+        "--src-lang",
+        "fr",
+        "--tgt-lang",
+        "en",
+        "Salut.",
+    ]);
+    assert_eq!(
+        lookup.code, 1,
+        "a unit of the truncated file was stored: {}",
+        lookup.stdout
+    );
+}
+
+#[test]
+fn a_broken_unit_is_skipped_and_the_rest_imports() {
+    let dir = Dir::new();
+    let broken = GOOD.replace(
+        "<tu><tuv xml:lang=\"fr\"><seg>Il pleut.</seg></tuv>",
+        "<tu><tuv><seg>Il pleut.</seg></tuv>",
+    );
+    dir.write("broken.tmx", broken);
+    let run = dir
+        .tmkit(&["import", "broken.tmx", "--db", "tm", "--json"])
+        .expect_code(2);
+    let summary: serde_json::Value = serde_json::from_str(run.stdout.trim()).unwrap();
+    assert_eq!(
+        (
+            summary["tus"].as_u64(),
+            summary["imported"].as_u64(),
+            summary["skipped"].as_u64()
+        ),
+        (Some(2), Some(1), Some(1))
+    );
+    assert!(run.stderr.contains("broken.tmx:7:"), "{}", run.stderr);
+    assert_eq!(units(&dir), 1);
+}
+
+#[test]
+fn tsv_lines_without_a_tab_are_reported() {
+    let dir = Dir::new();
+    dir.write(
+        "pairs.tsv",
+        "Bonjour.\tHello.\nno tab here\nMerci.\tThanks.\n",
+    );
+    let run = dir
+        .tmkit(&[
+            "import",
+            "pairs.tsv",
+            "--db",
+            "tm",
+            "--src-lang",
+            "fr",
+            "--tgt-lang",
+            "en",
+        ])
+        .expect_code(2);
+    assert!(run.stderr.contains("pairs.tsv:2:"), "{}", run.stderr);
+    assert_eq!(units(&dir), 2);
+    let run = dir
+        .tmkit(&["import", "pairs.tsv", "--db", "tm2"])
+        .expect_code(2);
+    assert!(run.stderr.contains("--src-lang"), "{}", run.stderr);
+}

@@ -1,0 +1,98 @@
+//! Running the real `tmkit` binary in a temporary directory.
+
+use std::{
+    path::{Path, PathBuf},
+    process::{Command, Output},
+};
+
+/// A temporary directory, and the `tmkit` binary run inside it.
+pub struct Dir {
+    pub tmp: tempfile::TempDir,
+}
+
+/// What a run printed, and how it ended.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Dir {
+    pub fn new() -> Dir {
+        Dir {
+            tmp: tempfile::tempdir().expect("temporary directory"),
+        }
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.tmp.path().join(name)
+    }
+
+    /// Writes `contents` to `name` in the directory.
+    pub fn write(&self, name: &str, contents: impl AsRef<[u8]>) -> PathBuf {
+        let path = self.path(name);
+        std::fs::write(&path, contents).expect("write test file");
+        path
+    }
+
+    /// Runs `tmkit ARGS` in the directory, with no store configured by default.
+    pub fn tmkit(&self, args: &[&str]) -> Run {
+        let out: Output = Command::new(env!("CARGO_BIN_EXE_tmkit"))
+            .args(args)
+            .current_dir(self.tmp.path())
+            .env_remove("TMKIT_DB")
+            .env("XDG_DATA_HOME", self.path("xdg"))
+            .output()
+            .expect("run tmkit");
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+}
+
+impl Run {
+    /// Panics with the output unless the exit code is `code`.
+    #[track_caller]
+    pub fn expect_code(self, code: i32) -> Run {
+        assert_eq!(
+            self.code, code,
+            "exit code {} (expected {code})\n--- stdout\n{}\n--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        );
+        self
+    }
+
+    #[track_caller]
+    pub fn ok(self) -> Run {
+        self.expect_code(0)
+    }
+}
+
+/// A file of the bundled examples.
+pub fn example(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples")
+        .join(rel)
+}
+
+/// Whether the real clients (xmllint, OmegaT, translate-toolkit) must be
+/// present: `.ci/run` sets TMKIT_REQUIRE_CLIENTS=1 after installing them.
+pub fn clients_required() -> bool {
+    std::env::var("TMKIT_REQUIRE_CLIENTS").is_ok_and(|v| v == "1")
+}
+
+/// Whether `program` can be run; when it cannot and clients are required,
+/// the test fails, else it is reported as skipped.
+pub fn have(program: &str, probe: &[&str]) -> bool {
+    let found = Command::new(program).args(probe).output().is_ok();
+    if !found {
+        assert!(
+            !clients_required(),
+            "{program} is required (TMKIT_REQUIRE_CLIENTS=1) but not installed"
+        );
+        eprintln!("skipped: {program} not installed");
+    }
+    found
+}
