@@ -56,3 +56,91 @@ pub struct MessageArgs {
     #[arg(long)]
     pub no_messages: bool,
 }
+
+/// A duplicate policy on the command line.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum Duplicate {
+    /// Same source and target: merge; same source, other target: keep both.
+    Merge,
+    /// Always store a new unit.
+    KeepBoth,
+    /// Replace the stored unit.
+    Overwrite,
+    /// Keep the stored unit.
+    Skip,
+}
+
+impl From<Duplicate> for tmkit_engine::OnDuplicate {
+    fn from(d: Duplicate) -> tmkit_engine::OnDuplicate {
+        use tmkit_engine::OnDuplicate as D;
+        match d {
+            Duplicate::Merge => D::Merge,
+            Duplicate::KeepBoth => D::KeepBoth,
+            Duplicate::Overwrite => D::Overwrite,
+            Duplicate::Skip => D::Skip,
+        }
+    }
+}
+
+/// Parses `YYYY-MM-DD` (UTC) into seconds since the Unix epoch.
+pub fn parse_date(value: &str) -> Result<u64, String> {
+    let err = || format!("{value:?} is not a date: expected YYYY-MM-DD, e.g. 2024-01-31");
+    let mut parts = value.split('-');
+    let (y, m, d) = match (parts.next(), parts.next(), parts.next(), parts.next()) {
+        (Some(y), Some(m), Some(d), None) => (
+            y.parse::<i64>().map_err(|_| err())?,
+            m.parse::<i64>().map_err(|_| err())?,
+            d.parse::<i64>().map_err(|_| err())?,
+        ),
+        _ => return Err(err()),
+    };
+    if !(1970..=9999).contains(&y) || !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return Err(err());
+    }
+    // Days from the civil date (proleptic Gregorian), after H. Hinnant's
+    // well-known derivation.
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Ok(days as u64 * 86_400)
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+/// A scoring function on the command line.
+pub enum ScorerArg {
+    /// tmkit's word-level score, explained.
+    Tmkit,
+    /// Token Levenshtein, as OmegaT computes it.
+    Omegat,
+    /// Character Levenshtein, as translate-toolkit computes it.
+    Chars,
+}
+
+impl From<ScorerArg> for tmkit_engine::Scorer {
+    fn from(s: ScorerArg) -> tmkit_engine::Scorer {
+        use tmkit_engine::Scorer;
+        match s {
+            ScorerArg::Tmkit => Scorer::Tmkit,
+            ScorerArg::Omegat => Scorer::Omegat,
+            ScorerArg::Chars => Scorer::Chars,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_date;
+
+    #[test]
+    fn dates_are_seconds_since_the_epoch() {
+        assert_eq!(parse_date("1970-01-01"), Ok(0));
+        assert_eq!(parse_date("2000-03-01"), Ok(951_868_800));
+        assert_eq!(parse_date("2024-02-29"), Ok(1_709_164_800));
+        assert!(parse_date("2024-13-01").is_err());
+        assert!(parse_date("yesterday").is_err());
+    }
+}

@@ -3,10 +3,10 @@ use std::{path::PathBuf, process::ExitCode};
 use anyhow::Result;
 use serde_json::json;
 use tmkit_core::Lang;
-use tmkit_engine::{ImportOptions, ImportSummary, OnDuplicate, Tm};
+use tmkit_engine::{ImportOptions, ImportSummary, Tm};
 
 use crate::{
-    flags::{parse_lang, MessageArgs, StoreArgs},
+    flags::{parse_lang, Duplicate, MessageArgs, StoreArgs},
     out,
 };
 
@@ -44,6 +44,10 @@ pub struct Args {
     /// Any problem makes the whole file fail (nothing of it is imported).
     #[arg(long)]
     strict: bool,
+    /// Go on with an interrupted import of the same file (after a crash or a
+    /// kill) from its last committed batch, instead of starting again.
+    #[arg(long)]
+    resume: bool,
     /// Print one JSON summary line per file on stdout.
     #[arg(long)]
     json: bool,
@@ -51,29 +55,13 @@ pub struct Args {
     messages: MessageArgs,
 }
 
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
-enum Duplicate {
-    /// Same source and target: merge; same source, other target: keep both.
-    Merge,
-    /// Always store a new unit.
-    KeepBoth,
-    /// Replace the stored unit.
-    Overwrite,
-    /// Keep the stored unit.
-    Skip,
-}
-
 pub fn run(args: Args) -> Result<ExitCode> {
     let opts = ImportOptions {
         src_lang: args.src_lang.clone(),
         tgt_lang: args.tgt_lang.clone(),
-        on_duplicate: match args.on_duplicate {
-            Duplicate::Merge => OnDuplicate::Merge,
-            Duplicate::KeepBoth => OnDuplicate::KeepBoth,
-            Duplicate::Overwrite => OnDuplicate::Overwrite,
-            Duplicate::Skip => OnDuplicate::Skip,
-        },
+        on_duplicate: args.on_duplicate.into(),
         strict: args.strict,
+        resume: args.resume,
     };
     let tm = Tm::open(&args.store.path()?)?;
     let mut all_ok = true;

@@ -2,10 +2,10 @@ use std::{io::Write, path::PathBuf, process::ExitCode, time::Instant};
 
 use anyhow::{bail, Result};
 use serde_json::json;
-use tmkit_engine::{Match, Scorer, Tm};
+use tmkit_engine::{Match, Tm};
 
 use crate::{
-    flags::{PairArgs, StoreArgs},
+    flags::{PairArgs, ScorerArg, StoreArgs},
     out,
 };
 
@@ -48,26 +48,13 @@ pub struct Args {
     /// Show each score's breakdown.
     #[arg(long)]
     explain: bool,
+    /// Scan every stored source instead of using the index (slow; for
+    /// checking that the index finds the same matches).
+    #[arg(long)]
+    brute_force: bool,
     /// One JSON object per query on stdout.
     #[arg(long)]
     json: bool,
-}
-
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
-pub enum ScorerArg {
-    Tmkit,
-    Omegat,
-    Chars,
-}
-
-impl From<ScorerArg> for Scorer {
-    fn from(s: ScorerArg) -> Scorer {
-        match s {
-            ScorerArg::Tmkit => Scorer::Tmkit,
-            ScorerArg::Omegat => Scorer::Omegat,
-            ScorerArg::Chars => Scorer::Chars,
-        }
-    }
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
@@ -83,7 +70,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
         }
     };
     let tm = Tm::open(&args.store.path()?)?;
-    let memory = tm.memory(&args.pair.src_lang, &args.pair.tgt_lang, args.scorer.into())?;
+    let memory = tm
+        .memory(&args.pair.src_lang, &args.pair.tgt_lang, args.scorer.into())?
+        .brute_force(args.brute_force);
     let mut w = out::stdout();
     let mut any = false;
     for query in &queries {

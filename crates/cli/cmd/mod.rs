@@ -7,10 +7,17 @@ use anyhow::Result;
 use clap::Subcommand;
 
 mod align;
+mod analyze;
+mod bench;
+mod check;
+mod concordance;
+mod dedupe;
+mod delete;
 mod demo;
 mod export;
 mod import;
 mod lookup;
+mod pretranslate;
 mod segment;
 mod stats;
 
@@ -31,6 +38,20 @@ pub enum Command {
     Export(export::Args),
     /// Show what the store holds.
     Stats(stats::Args),
+    /// Check the store's integrity.
+    Check(check::Args),
+    /// Delete units by id, import or filter.
+    Delete(delete::Args),
+    /// Apply a duplicate policy to the stored units.
+    Dedupe(dedupe::Args),
+    /// Search words or a phrase in the memory.
+    Concordance(concordance::Args),
+    /// Report how much of a document the memory covers.
+    Analyze(analyze::Args),
+    /// Fill a document's segments from the memory.
+    Pretranslate(pretranslate::Args),
+    /// Measure lookups on your own data.
+    Bench(bench::Args),
 }
 
 /// Runs a subcommand; the exit code follows `docs/CLI.md`.
@@ -43,6 +64,13 @@ pub fn run(command: Command) -> Result<ExitCode> {
         Command::Import(args) => import::run(args),
         Command::Lookup(args) => lookup::run(args),
         Command::Stats(args) => stats::run(args),
+        Command::Check(args) => check::run(args),
+        Command::Delete(args) => delete::run(args),
+        Command::Dedupe(args) => dedupe::run(args),
+        Command::Concordance(args) => concordance::run(args),
+        Command::Analyze(args) => analyze::run(args),
+        Command::Pretranslate(args) => pretranslate::run(args),
+        Command::Bench(args) => bench::run(args),
     }
 }
 

@@ -6,7 +6,7 @@ use tmkit_engine::Tm;
 
 use crate::{flags::StoreArgs, out};
 
-/// Show what the store holds: units, language pairs.
+/// Show what the store holds: units, language pairs, size, imports.
 ///
 /// Examples:
 ///   tmkit stats --db ./tm
@@ -32,15 +32,53 @@ pub fn run(args: Args) -> Result<ExitCode> {
             .iter()
             .map(|((s, t), n)| (format!("{s}/{t}"), json!(n)))
             .collect();
-        let value = json!({"type": "stats", "store": path.display().to_string(), "units": stats.units, "pairs": pairs});
+        let imports: Vec<serde_json::Value> = stats
+            .imports
+            .iter()
+            .map(|i| {
+                json!({"id": i.id, "file": i.meta.file, "src": i.meta.src.to_string(), "state": i.state.name(),
+                       "started": i.started, "batches": i.batches, "added": i.added, "merged": i.merged,
+                       "replaced": i.replaced, "skipped": i.skipped, "rejected": i.rejected})
+            })
+            .collect();
+        let value = json!({"type": "stats", "store": path.display().to_string(), "units": stats.units,
+                           "pairs": pairs, "size_on_disk": stats.size_on_disk, "imports": imports});
         out::json_line(&mut w, &value)?;
     } else {
         writeln!(w, "store: {}", path.display())?;
         writeln!(w, "units: {}", stats.units)?;
+        writeln!(w, "size on disk: {}", human_bytes(stats.size_on_disk))?;
+        writeln!(w, "language pairs:")?;
         for ((s, t), n) in &stats.pairs {
             writeln!(w, "  {s} → {t}: {n}")?;
+        }
+        writeln!(w, "imports:")?;
+        for i in &stats.imports {
+            writeln!(
+                w,
+                "  #{} {} ({}, source {}): {} batches, {} added, {} merged, {} replaced, {} skipped, {} rejected",
+                i.id,
+                i.meta.file,
+                i.state.name(),
+                i.meta.src,
+                i.batches,
+                i.added,
+                i.merged,
+                i.replaced,
+                i.skipped,
+                i.rejected
+            )?;
         }
     }
     w.flush()?;
     Ok(ExitCode::SUCCESS)
+}
+
+fn human_bytes(n: u64) -> String {
+    match n {
+        0..=1023 => format!("{n} B"),
+        1024..=1_048_575 => format!("{:.1} KiB", n as f64 / 1024.0),
+        1_048_576..=1_073_741_823 => format!("{:.1} MiB", n as f64 / 1_048_576.0),
+        _ => format!("{:.2} GiB", n as f64 / 1_073_741_824.0),
+    }
 }

@@ -42,11 +42,14 @@ pub use crate::{
     align::{align, link_line, Alignment, Pair, CONFIDENCE_PROP, REVIEW_BELOW},
     error::{Error, Result},
     text::{Sentence, Splitter},
-    tm::{write_tmx, write_tsv, ExportFormat, ImportOptions, ImportSummary, Match, Memory, Tm},
+    tm::{
+        write_tmx, write_tsv, ConcordanceMatch, ExportFormat, ImportOptions, ImportSummary, Match,
+        Memory, Tm,
+    },
 };
 pub use tmkit_align::{Aligner, Link};
-pub use tmkit_fuzzy::Scorer;
-pub use tmkit_store::OnDuplicate;
+pub use tmkit_fuzzy::{highlight, Analysis, Band, Hit, Scorer, Tally};
+pub use tmkit_store::{DedupeReport, Fault, Filter, ImportInfo, OnDuplicate, Stats};
 
 mod align;
 mod error;

@@ -6,8 +6,10 @@ use std::{
 
 use serde::Serialize;
 use tmkit_core::{Lang, Tu, TuId};
-use tmkit_fuzzy::{Explanation, Index, Scorer};
-use tmkit_store::{ImportMeta, OnDuplicate, PutReport, SledStore, Stats, Store};
+use tmkit_fuzzy::{Analysis, Concordance, Explanation, Index, Scorer};
+use tmkit_store::{
+    DedupeReport, Fault, Filter, ImportMeta, OnDuplicate, PutReport, SledStore, Stats, Store,
+};
 use tmkit_tmx::{TmxReader, TmxWriter, WriteOptions};
 
 use crate::{align::CONFIDENCE_PROP, Error, Result};
@@ -32,6 +34,9 @@ pub struct ImportOptions {
     pub on_duplicate: OnDuplicate,
     /// Make any problem fatal: nothing is imported from a file with a broken unit.
     pub strict: bool,
+    /// Go on with an interrupted import of the same file instead of starting
+    /// a new one: the units its committed batches hold are not read again.
+    pub resume: bool,
 }
 
 /// What an import did, per file.
@@ -53,6 +58,10 @@ pub struct ImportSummary {
     pub warnings: Vec<String>,
     /// Units that were skipped, and fatal errors, each with its location.
     pub errors: Vec<String>,
+    /// With `--resume`: how many units of the file an interrupted import had
+    /// stored, which were not read again.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resumed_after: Option<u64>,
     /// Set when the file could not be imported at all; the store is unchanged.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fatal: Option<String>,
@@ -273,6 +282,21 @@ impl Tm {
         Ok(self.store.stats()?)
     }
 
+    /// Checks the store's integrity; empty when it is sound.
+    pub fn check(&self) -> Result<Vec<Fault>> {
+        Ok(self.store.check()?)
+    }
+
+    /// Deletes the units `filter` selects; returns how many.
+    pub fn delete(&self, filter: &Filter) -> Result<u64> {
+        Ok(self.store.delete(filter)?)
+    }
+
+    /// Applies a duplicate policy to the units already stored.
+    pub fn dedupe(&self, policy: OnDuplicate) -> Result<DedupeReport> {
+        Ok(self.store.dedupe(policy)?)
+    }
+
     /// Loads the sources of the pair into a fuzzy index.
     pub fn memory(&self, src: &Lang, tgt: &Lang, scorer: Scorer) -> Result<Memory<'_>> {
         let mut index = Index::new(scorer);
@@ -280,12 +304,61 @@ impl Tm {
             let (id, text) = source?;
             index.add(id.0, &text);
         }
+        index.build();
         Ok(Memory {
             tm: self,
             index,
             src: src.clone(),
             tgt: tgt.clone(),
+            brute_force: false,
         })
+    }
+
+    /// The units of the pair whose source or target holds `text`'s words, best
+    /// first (a phrase before scattered words, short texts before long ones),
+    /// at most `limit`. Scans the pair's units.
+    pub fn concordance(
+        &self,
+        src: &Lang,
+        tgt: &Lang,
+        text: &str,
+        limit: usize,
+    ) -> Result<Vec<ConcordanceMatch>> {
+        let query = Concordance::new(text);
+        let mut out = Vec::new();
+        if query.is_empty() {
+            return Ok(out);
+        }
+        for record in self.store.units(src, tgt)? {
+            let record = record?;
+            let plain = |lang| {
+                record
+                    .tu
+                    .variant(lang)
+                    .map(|v| v.seg.plain_text())
+                    .unwrap_or_default()
+            };
+            let (source, target) = (plain(src), plain(tgt));
+            let (in_src, in_tgt) = (query.find(&source), query.find(&target));
+            let score = in_src
+                .as_ref()
+                .map_or(0, |h| h.score)
+                .max(in_tgt.as_ref().map_or(0, |h| h.score));
+            if score == 0 {
+                continue;
+            }
+            out.push(ConcordanceMatch {
+                id: record.id,
+                score,
+                source_spans: in_src.map(|h| h.spans).unwrap_or_default(),
+                target_spans: in_tgt.map(|h| h.spans).unwrap_or_default(),
+                source,
+                target,
+            });
+        }
+        out.sort_by(|a, b| b.score.cmp(&a.score).then(a.id.cmp(&b.id)));
+        out.truncate(limit);
+        Ok(out)
     }
 }
 
@@ -389,6 +462,24 @@ pub struct Memory<'tm> {
     index: Index,
     src: Lang,
     tgt: Lang,
+    brute_force: bool,
+}
+
+/// A unit found by [`Tm::concordance`].
+#[derive(Clone, Debug, Serialize)]
+pub struct ConcordanceMatch {
+    /// The unit's id.
+    pub id: TuId,
+    /// The rank, 1..=100.
+    pub score: u8,
+    /// The source text.
+    pub source: String,
+    /// The target text.
+    pub target: String,
+    /// Byte ranges of the hits in the source.
+    pub source_spans: Vec<std::ops::Range<usize>>,
+    /// Byte ranges of the hits in the target.
+    pub target_spans: Vec<std::ops::Range<usize>>,
 }
 
 /// A match found by [`Memory::lookup`].
@@ -426,6 +517,44 @@ impl Memory<'_> {
         self.index.len() == 0
     }
 
+    /// Look up by scanning every source instead of using the index (for
+    /// checking the index: the results must be the same).
+    pub fn brute_force(mut self, on: bool) -> Self {
+        self.brute_force = on;
+        self
+    }
+
+    /// An estimate of the index's memory, in bytes.
+    pub fn index_bytes(&self) -> usize {
+        self.index.memory_bytes()
+    }
+
+    /// The raw index hits for `query`: by the index, or by a full scan.
+    pub fn hits(
+        &self,
+        query: &str,
+        top: usize,
+        min: u8,
+        brute_force: bool,
+    ) -> Vec<tmkit_fuzzy::Hit> {
+        if brute_force {
+            self.index.brute_force(query, top, min)
+        } else {
+            self.index.search(query, top, min)
+        }
+    }
+
+    /// Classifies each sentence by its best match, as CAT tools' analysis
+    /// reports do (repetitions within the document counted apart).
+    pub fn analyze<'s>(&self, sentences: impl IntoIterator<Item = &'s str>) -> Result<Analysis> {
+        let mut analysis = Analysis::new();
+        for sentence in sentences {
+            let best = self.lookup(sentence, 1, 50)?.first().map(|m| m.score);
+            analysis.add(sentence, best);
+        }
+        Ok(analysis)
+    }
+
     /// The best `top` matches of `query` scoring at least `min`, best first.
     ///
     /// Units made by alignment with a low confidence lose points; to stay
@@ -437,7 +566,7 @@ impl Memory<'_> {
         }
         let mut want = top;
         loop {
-            let hits = self.index.search(query, want, min);
+            let hits = self.hits(query, want, min, self.brute_force);
             let exhausted = hits.len() < want;
             let floor = hits.last().map(|h| h.score);
             let mut matches = Vec::with_capacity(hits.len());

@@ -56,8 +56,10 @@ fn parse_args() -> Result<Args, String> {
     Ok(a)
 }
 
-/// Time this thread has spent on a CPU, in nanoseconds (Linux), so that
-/// percentiles on a shared machine are not inflated by waiting for a core.
+/// Time this thread has spent on a CPU, in nanoseconds (Linux). The kernel
+/// updates it at scheduler ticks (4 ms here), so only its mean over many
+/// queries means something: compared with the wall-clock mean it shows how
+/// much of the wall time went to waiting for a core on a shared machine.
 fn cpu_ns() -> Option<u64> {
     std::fs::read_to_string("/proc/thread-self/schedstat")
         .ok()?
@@ -73,6 +75,11 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
     }
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[i].as_secs_f64() * 1e3
+}
+
+fn report_mean(name: &str, times: &[Duration]) {
+    let mean = times.iter().sum::<Duration>().as_secs_f64() * 1e3 / times.len().max(1) as f64;
+    println!("{name}: mean {mean:.3} ms over {} queries", times.len());
 }
 
 fn report(name: &str, mut times: Vec<Duration>) {
@@ -170,7 +177,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         answers.push(hits);
     }
     report("dev queries (one light edit)", times);
-    report("  on-CPU time of the same", cpu);
+    report_mean("  on-CPU time of the same", &cpu);
     let per = |w: usize| w as f64 / dev.len().max(1) as f64;
     println!(
         "  per query: {:.0} postings read, {:.0} candidates, {:.0} within bounds, {:.1} fully scored",
@@ -206,7 +213,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         work[3] += st.postings;
     }
     report("held-out sources (no exact match)", held_times);
-    report("  on-CPU time of the same", cpu);
+    report_mean("  on-CPU time of the same", &cpu);
     let per = |w: usize| w as f64 / held.len().max(1) as f64;
     println!(
         "  per query: {:.0} postings read, {:.0} candidates, {:.0} within bounds, {:.1} fully scored",

@@ -218,3 +218,27 @@ fn index_default_is_usable() {
     ix.add(1, "Bonjour");
     assert_eq!(ix.search("Bonjour", 1, 50)[0].score, 100);
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// Any text at all: no panic, scores in range, concordance spans inside
+    /// the text, substitution never panics.
+    #[test]
+    fn arbitrary_text_never_panics(a in "\\PC{0,40}", b in "[ -~\u{a0}\u{301}\u{2019}&%{}<>_]{0,40}") {
+        for s in [Scorer::Tmkit, Scorer::Omegat, Scorer::Chars] {
+            let (x, _) = score(s, &a, &b);
+            prop_assert!(x <= 100);
+            let mut ix = Index::new(s);
+            ix.add(1, &a);
+            ix.add(2, &b);
+            prop_assert_eq!(ix.search(&b, 2, 50), ix.brute_force(&b, 2, 50));
+        }
+        let _ = substitute_placeables(&a, &b, &a);
+        if let Some(hit) = crate::Concordance::new(&b).find(&a) {
+            for r in &hit.spans {
+                prop_assert!(a.get(r.clone()).is_some());
+            }
+        }
+    }
+}

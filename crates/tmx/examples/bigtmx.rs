@@ -12,13 +12,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let path = args.next().ok_or("usage: bigtmx OUT.tmx UNITS")?;
     let units: u64 = args.next().ok_or("usage: bigtmx OUT.tmx UNITS")?.parse()?;
     let (en, fr) = (Lang::parse("en-US")?, Lang::parse("fr-FR")?);
-    let mut w = TmxWriter::new(BufWriter::new(File::create(&path)?), WriteOptions::new(en.clone()))?;
+    let mut w = TmxWriter::new(
+        BufWriter::new(File::create(&path)?),
+        WriteOptions::new(en.clone()),
+    )?;
     for i in 0..units {
         let mut tu = Tu::bilingual(
             en.clone(),
-            format!("The committee approved report number {i} after a long debate on the budget.").as_str(),
+            format!("The committee approved report number {i} after a long debate on the budget.")
+                .as_str(),
             fr.clone(),
-            format!("Le comité a approuvé le rapport numéro {i} après un long débat sur le budget.").as_str(),
+            format!(
+                "Le comité a approuvé le rapport numéro {i} après un long débat sur le budget."
+            )
+            .as_str(),
         );
         tu.set_attr("tuid", i.to_string());
         tu.set_attr("creationdate", "20240131T120000Z");

@@ -645,7 +645,20 @@ fn is_blank(t: &BytesText) -> bool {
 /// The attributes of a start tag, unescaped. A malformed attribute list is
 /// not well-formed XML: fatal.
 fn attributes(e: &BytesStart, st: &mut State, loc: Loc) -> Result<Vec<Attr>> {
+    attributes_picking(e, st, loc, [b"", b""]).map(|(attrs, _)| attrs)
+}
+
+/// The attributes of a start tag, with the values of the (up to two) `pick`
+/// names returned apart: their names are then never allocated, which matters
+/// for `xml:lang` and `type` (every `<tuv>` and `<prop>`).
+fn attributes_picking(
+    e: &BytesStart,
+    st: &mut State,
+    loc: Loc,
+    pick: [&[u8]; 2],
+) -> Result<(Vec<Attr>, [Option<String>; 2])> {
     let mut out: Vec<Attr> = Vec::new();
+    let mut picked: [Option<String>; 2] = [None, None];
     // quick-xml's own duplicate check allocates a list per tag; checking the
     // few attributes of a TMX element here costs nothing.
     for attr in e.attributes().with_checks(false) {
@@ -662,7 +675,8 @@ fn attributes(e: &BytesStart, st: &mut State, loc: Loc) -> Result<Vec<Attr>> {
             }
         };
         let key = attr.key.as_ref();
-        if out.iter().any(|a| a.name.as_bytes() == key) {
+        let slot = pick.iter().position(|p| !p.is_empty() && *p == key);
+        if out.iter().any(|a| a.name.as_bytes() == key) || slot.is_some_and(|i| picked[i].is_some()) {
             let key = String::from_utf8_lossy(key);
             return Err(st.syntax(
                 loc,
@@ -672,7 +686,7 @@ fn attributes(e: &BytesStart, st: &mut State, loc: Loc) -> Result<Vec<Attr>> {
                 ),
             ));
         }
-        let name = utf8(key).into_owned();
+        let name = if slot.is_some() { String::new() } else { utf8(key).into_owned() };
         // Most values hold no reference: copy them after a UTF-8 check
         // rather than through quick-xml's unescaping, which builds a `Cow`
         // and copies again.
@@ -691,9 +705,12 @@ fn attributes(e: &BytesStart, st: &mut State, loc: Loc) -> Result<Vec<Attr>> {
                 }
             },
         };
-        out.push(Attr { name, value });
+        match slot {
+            Some(i) => picked[i] = Some(value),
+            None => out.push(Attr { name, value }),
+        }
     }
-    Ok(out)
+    Ok((out, picked))
 }
 
 fn check_version(st: &mut State, version: Option<String>, loc: Loc) {
@@ -915,20 +932,23 @@ fn read_tu(
         match event {
             Event::Start(ref e) | Event::Empty(ref e) => {
                 let empty = matches!(event, Event::Empty(_));
-                let attrs = attributes(e, st, loc)?;
                 match e.name().as_ref() {
                     b"tuv" => {
-                        if let Some(tuv) = read_tuv(xml, buf, st, attrs, loc, empty, &mut slot)? {
+                        let (attrs, [lang, old_lang]) =
+                            attributes_picking(e, st, loc, [b"xml:lang", b"lang"])?;
+                        let tuv = read_tuv(xml, buf, st, (attrs, lang, old_lang), loc, empty, &mut slot)?;
+                        if let Some(tuv) = tuv {
                             tu.variants.push(tuv);
                         }
                     }
                     b"prop" => {
+                        let (attrs, [kind, _]) = attributes_picking(e, st, loc, [b"type", b""])?;
                         let value = if empty {
                             String::new()
                         } else {
                             read_text_content(xml, buf, st, &mut slot)?
                         };
-                        tu.props.push(make_prop(attrs, value));
+                        tu.props.push(Prop { kind, attrs, value });
                     }
                     b"note" => {
                         let value = if empty {
@@ -1177,10 +1197,20 @@ mod tests {
 
     #[test]
     fn word_wise_counts_match_byte_counts() {
-        for text in ["", "a", "\n", "é\n😀\nabc\r\n", "0123456789\n\n\nxyzééééééé😀😀😀\nq", "\n\n\n\n\n\n\n\n\n"] {
+        for text in [
+            "",
+            "a",
+            "\n",
+            "é\n😀\nabc\r\n",
+            "0123456789\n\n\nxyzééééééé😀😀😀\nq",
+            "\n\n\n\n\n\n\n\n\n",
+        ] {
             for start in 0..text.len().min(3) {
                 let raw = &text.as_bytes()[start..];
-                let want = (raw.iter().filter(|&&b| b == b'\n').count() as u64, chars(raw));
+                let want = (
+                    raw.iter().filter(|&&b| b == b'\n').count() as u64,
+                    chars(raw),
+                );
                 assert_eq!(count_lines_chars(raw), want, "{text:?}[{start}..]");
             }
         }

@@ -550,20 +550,14 @@ impl<W: Write> TsvWriter<W> {
         let Some(src) = policy::find_variant(tu, &self.source) else {
             return Ok(false);
         };
-        let Some(tgt) = tu
-            .variants
-            .iter()
-            .filter(|v| !std::ptr::eq(*v, src))
-            .find(|v| {
-                policy::find_variant(
-                    &Tu {
-                        variants: vec![(*v).clone()],
-                        ..Tu::default()
-                    },
-                    &self.target,
-                )
-                .is_some()
-            })
+        // The target is looked for among the other variants, by the same
+        // rules as the source (exact tag, general/specific, same language).
+        let others = || tu.variants.iter().filter(|v| !std::ptr::eq(*v, src));
+        let t = &self.target;
+        let Some(tgt) = others()
+            .find(|v| &v.lang == t)
+            .or_else(|| others().find(|v| v.lang.matches(t)))
+            .or_else(|| others().find(|v| v.lang.primary() == t.primary()))
         else {
             return Ok(false);
         };

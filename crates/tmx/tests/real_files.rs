@@ -227,11 +227,15 @@ fn gzip_and_zip_files_read_directly() {
 
     let zip_path = dir.path().join("export.zip");
     let mut z = zip::ZipWriter::new(std::fs::File::create(&zip_path).unwrap());
-    z.start_file("html_test.tmx", zip::write::SimpleFileOptions::default()).unwrap();
+    z.start_file("html_test.tmx", zip::write::SimpleFileOptions::default())
+        .unwrap();
     std::io::Write::write_all(&mut z, &bytes).unwrap();
     z.finish().unwrap();
 
-    let plain: Vec<Tu> = TmxReader::from_path(&original).unwrap().map(Result::unwrap).collect();
+    let plain: Vec<Tu> = TmxReader::from_path(&original)
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
     assert_eq!(plain.len(), 11);
     for path in [gz_path, zip_path] {
         let reader = TmxReader::from_path(&path).unwrap();
@@ -240,5 +244,8 @@ fn gzip_and_zip_files_read_directly() {
         assert_eq!(units, plain, "{}", path.display());
     }
     let missing = TmxReader::from_path(&dir.path().join("absent.tmx")).unwrap_err();
-    assert!(missing.is_fatal() && missing.to_string().contains("absent.tmx"), "{missing}");
+    assert!(
+        missing.is_fatal() && missing.to_string().contains("absent.tmx"),
+        "{missing}"
+    );
 }

@@ -1,0 +1,90 @@
+use std::{io::Write, path::PathBuf, process::ExitCode};
+
+use anyhow::Result;
+use serde_json::json;
+use tmkit_engine::{Splitter, Tm};
+
+use crate::{
+    flags::{PairArgs, ScorerArg, StoreArgs},
+    out,
+};
+
+/// Report how much of a document the memory covers.
+///
+/// Segments the document and counts segments and words per band of best
+/// match (100%, 95-99%, 85-94%, 75-84%, 50-74%, no match), with repetitions
+/// inside the document counted apart, as CAT tools' analysis reports do.
+///
+/// Examples:
+///   tmkit analyze new-article.fr.txt --db ./tm --src-lang fr --tgt-lang en
+///   tmkit analyze chapter.txt --src-lang fr --tgt-lang en --json
+#[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
+pub struct Args {
+    /// The document (plain text; blank lines separate paragraphs).
+    file: PathBuf,
+    #[command(flatten)]
+    store: StoreArgs,
+    #[command(flatten)]
+    pair: PairArgs,
+    /// The document is one segment per line.
+    #[arg(long)]
+    presegmented: bool,
+    /// Scoring function.
+    #[arg(long, value_enum, default_value_t = ScorerArg::Tmkit)]
+    scorer: ScorerArg,
+    /// Print one JSON object.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(args: Args) -> Result<ExitCode> {
+    let text = super::read_input(Some(&args.file))?;
+    let splitter = if args.presegmented {
+        Splitter::Presegmented
+    } else {
+        Splitter::builtin(&args.pair.src_lang)
+    };
+    let sentences = splitter.split(&text);
+    let tm = Tm::open(&args.store.path()?)?;
+    let memory = tm.memory(&args.pair.src_lang, &args.pair.tgt_lang, args.scorer.into())?;
+    let analysis = memory.analyze(sentences.iter().map(|s| s.text.as_str()))?;
+    let mut w = out::stdout();
+    let rows = analysis.rows();
+    let total = analysis.total();
+    if args.json {
+        let bands: Vec<serde_json::Value> = rows
+            .iter()
+            .map(|(label, t)| json!({"band": label, "segments": t.segments, "words": t.words}))
+            .collect();
+        let value = json!({"type": "analysis", "file": args.file.display().to_string(), "bands": bands,
+                           "total": {"segments": total.segments, "words": total.words}});
+        out::json_line(&mut w, &value)?;
+    } else {
+        writeln!(w, "{}", args.file.display())?;
+        writeln!(
+            w,
+            "{:<12} {:>9} {:>9} {:>7}",
+            "band", "segments", "words", "words%"
+        )?;
+        for (label, t) in &rows {
+            let pct = if total.words == 0 {
+                0.0
+            } else {
+                100.0 * t.words as f64 / total.words as f64
+            };
+            writeln!(
+                w,
+                "{label:<12} {:>9} {:>9} {pct:>6.1}%",
+                t.segments, t.words
+            )?;
+        }
+        writeln!(
+            w,
+            "{:<12} {:>9} {:>9}",
+            "total", total.segments, total.words
+        )?;
+    }
+    w.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
