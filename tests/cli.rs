@@ -114,3 +114,188 @@ fn demo_runs_the_whole_chain() {
     assert!(dir.path("demo/dispatch.fr-en.tmx").exists());
     assert!(run.stdout.contains("Russian officials"), "{}", run.stdout);
 }
+
+/// A store with the dispatch aligned into it; returns the directory.
+fn dispatch_store() -> Dir {
+    let dir = Dir::new();
+    let fr = crate::util::example("dispatch/dispatch.fr.txt");
+    let en = crate::util::example("dispatch/dispatch.en.txt");
+    dir.tmkit(&[
+        "align",
+        fr.to_str().unwrap(),
+        en.to_str().unwrap(),
+        "--src-lang",
+        "fr",
+        "--tgt-lang",
+        "en",
+        "--db",
+        "tm",
+    ])
+    .ok();
+    dir
+}
+
+#[test]
+fn maintenance_commands_keep_the_store_sound() {
+    let dir = dispatch_store();
+    let units = |dir: &Dir| -> u64 {
+        let run = dir.tmkit(&["stats", "--db", "tm", "--json"]).ok();
+        serde_json::from_str::<serde_json::Value>(run.stdout.trim()).unwrap()["units"]
+            .as_u64()
+            .unwrap()
+    };
+    assert_eq!(units(&dir), 20);
+    dir.tmkit(&["check", "--db", "tm"]).ok();
+    // The same pairs again merge into the stored units.
+    let fr = crate::util::example("dispatch/dispatch.fr.txt");
+    let en = crate::util::example("dispatch/dispatch.en.txt");
+    dir.tmkit(&[
+        "align",
+        fr.to_str().unwrap(),
+        en.to_str().unwrap(),
+        "--src-lang",
+        "fr",
+        "--tgt-lang",
+        "en",
+        "--db",
+        "tm",
+    ])
+    .ok();
+    assert_eq!(units(&dir), 20);
+    let deleted = dir
+        .tmkit(&["delete", "--db", "tm", "--id", "0", "--id", "1", "--json"])
+        .ok();
+    assert!(
+        deleted.stdout.contains("\"deleted\":2"),
+        "{}",
+        deleted.stdout
+    );
+    assert_eq!(units(&dir), 18);
+    dir.tmkit(&["delete", "--db", "tm"]).expect_code(2);
+    dir.tmkit(&["dedupe", "--db", "tm"]).ok();
+    let check = dir.tmkit(&["check", "--db", "tm", "--json"]).ok();
+    assert!(check.stdout.contains("\"sound\":true"), "{}", check.stdout);
+}
+
+#[test]
+fn concordance_analyze_and_pretranslate_use_the_memory() {
+    let dir = dispatch_store();
+    let pair = ["--db", "tm", "--src-lang", "fr", "--tgt-lang", "en"];
+    let conc = dir
+        .tmkit(&[&["concordance", "Groupe de Minsk"][..], &pair].concat())
+        .ok();
+    assert!(conc.stdout.contains("[Groupe de Minsk]"), "{}", conc.stdout);
+    assert!(conc.stdout.contains("Minsk Group"), "{}", conc.stdout);
+    dir.tmkit(&[&["concordance", "xylophone"][..], &pair].concat())
+        .expect_code(1);
+
+    let fr = crate::util::example("dispatch/dispatch.fr.txt");
+    let analysis = dir
+        .tmkit(&[&["analyze", fr.to_str().unwrap(), "--json"][..], &pair].concat())
+        .ok();
+    let v: serde_json::Value = serde_json::from_str(analysis.stdout.trim()).unwrap();
+    assert_eq!(v["total"]["segments"], 22);
+    let exact = v["bands"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["band"] == "100%")
+        .unwrap();
+    // Every French sentence aligned 1-1 or 1-2 is a unit of its own: 18 of 22.
+    assert_eq!(exact["segments"], 18, "{v}");
+
+    dir.write(
+        "new.txt",
+        "Les responsables russes ont rejeté les allégations d’Erdogan.\nUne phrase sans rapport.\n",
+    );
+    let pre = dir
+        .tmkit(
+            &[
+                &[
+                    "pretranslate",
+                    "new.txt",
+                    "--presegmented",
+                    "--format",
+                    "tsv",
+                ][..],
+                &pair,
+            ]
+            .concat(),
+        )
+        .ok();
+    let lines: Vec<&str> = pre.stdout.lines().collect();
+    assert_eq!(lines.len(), 2);
+    assert!(
+        lines[0].ends_with("\tRussian officials have rejected Erdogan's allegations."),
+        "{}",
+        lines[0]
+    );
+    assert!(lines[1].ends_with('\t'), "{}", lines[1]);
+}
+
+#[test]
+fn align_score_reports_strict_and_lax_f1() {
+    let dir = Dir::new();
+    dir.write("gold.tsv", "0\t0\n1\t1,2\n2\t3\n");
+    dir.write("pred.tsv", "0\t0\n1\t1\n\t2\n2\t3\n");
+    let run = dir
+        .tmkit(&["align-score", "pred.tsv", "gold.tsv", "--json"])
+        .ok();
+    let v: serde_json::Value = serde_json::from_str(run.stdout.trim()).unwrap();
+    // Strict: 2 of 4 predicted right, 2 of 3 gold found.
+    assert!(
+        (v["strict"]["precision"].as_f64().unwrap() - 0.5).abs() < 1e-9,
+        "{v}"
+    );
+    assert!(
+        (v["strict"]["recall"].as_f64().unwrap() - 2.0 / 3.0).abs() < 1e-9,
+        "{v}"
+    );
+    dir.write("bad.tsv", "0\tx\n");
+    dir.tmkit(&["align-score", "bad.tsv", "gold.tsv"])
+        .expect_code(2);
+}
+
+#[test]
+fn lexicon_build_saves_a_lexicon_the_aligner_uses() {
+    let dir = dispatch_store();
+    let run = dir
+        .tmkit(&[
+            "lexicon",
+            "build",
+            "--db",
+            "tm",
+            "--src-lang",
+            "fr",
+            "--tgt-lang",
+            "en",
+            "--json",
+        ])
+        .ok();
+    let v: serde_json::Value = serde_json::from_str(run.stdout.trim()).unwrap();
+    assert!(v["pairs"].as_u64().unwrap() > 0, "{v}");
+    assert!(
+        std::path::Path::new(v["path"].as_str().unwrap()).is_absolute()
+            || dir.path(v["path"].as_str().unwrap()).exists()
+    );
+    // Aligning with the store's lexicon still gives the gold links.
+    let fr = crate::util::example("dispatch/dispatch.fr.txt");
+    let en = crate::util::example("dispatch/dispatch.en.txt");
+    let links = dir
+        .tmkit(&[
+            "align",
+            fr.to_str().unwrap(),
+            en.to_str().unwrap(),
+            "--src-lang",
+            "fr",
+            "--tgt-lang",
+            "en",
+            "--format",
+            "links",
+            "--db",
+            "tm",
+        ])
+        .ok();
+    let gold = std::fs::read_to_string(crate::util::example("dispatch/gold.tsv")).unwrap();
+    assert_eq!(links.stdout.trim_end(), gold.trim_end());
+}

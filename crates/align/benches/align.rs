@@ -5,7 +5,7 @@
 use criterion::{criterion_group, criterion_main, Criterion};
 use tmkit_align::{Aligner, Sent};
 
-#[path = "corpus.rs"]
+#[path = "support/corpus.rs"]
 mod corpus;
 use corpus::corpus;
 

@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use tmkit_align::{Aligner, Sent};
 
-#[path = "../benches/corpus.rs"]
+#[path = "../benches/support/corpus.rs"]
 mod corpus;
 
 fn main() {

@@ -369,6 +369,10 @@ impl Band {
         for i in 1..=n {
             hi[i] = hi[i].max(hi[i - 1]);
         }
+        for i in 0..=n {
+            hi[i] = hi[i].max(lo[i]).min(m);
+            lo[i] = lo[i].min(hi[i]);
+        }
         let mut off = Vec::with_capacity(n + 2);
         let mut acc = 0;
         for i in 0..=n {
@@ -739,14 +743,23 @@ fn log_sum_exp(xs: &[f32]) -> f32 {
 
 /// Posterior probability of each bead of `path` among all alignments inside
 /// `band`, each weighted by `exp(-cost / temp)` (forward-backward).
-fn posteriors(model: &Model<'_>, band: &Band, n: usize, m: usize, path: &[(usize, usize)], temp: f32) -> Vec<f64> {
+fn posteriors(
+    model: &Model<'_>,
+    band: &Band,
+    n: usize,
+    m: usize,
+    path: &[(usize, usize)],
+    temp: f32,
+) -> Vec<f64> {
     let mut alpha = vec![f32::NEG_INFINITY; band.cells()];
     let mut beta = vec![f32::NEG_INFINITY; band.cells()];
     let mut terms = Vec::with_capacity(BEADS.len());
     alpha[0] = 0.0;
     for i in 0..=n {
         for j in band.lo[i]..=band.hi[i] {
-            let Some(here) = band.cell(i, j) else { continue };
+            let Some(here) = band.cell(i, j) else {
+                continue;
+            };
             if i == 0 && j == 0 {
                 continue;
             }
@@ -769,7 +782,9 @@ fn posteriors(model: &Model<'_>, band: &Band, n: usize, m: usize, path: &[(usize
     }
     for i in (0..=n).rev() {
         for j in (band.lo[i]..=band.hi[i]).rev() {
-            let Some(here) = band.cell(i, j) else { continue };
+            let Some(here) = band.cell(i, j) else {
+                continue;
+            };
             if i == n && j == m {
                 continue;
             }
@@ -1010,7 +1025,15 @@ impl Aligner {
             .zip(confidences)
             .map(|(w, confidence)| {
                 let ((i0, j0), (i1, j1)) = (w[0], w[1]);
-                Link { src: (i0..i1).collect(), tgt: (j0..j1).collect(), confidence: confidence.clamp(0.0, 1.0) }
+                Link {
+                    src: (i0..i1).collect(),
+                    tgt: (j0..j1).collect(),
+                    confidence: if confidence.is_nan() {
+                        0.0
+                    } else {
+                        confidence.clamp(0.0, 1.0)
+                    },
+                }
             })
             .collect();
         drop(model);
@@ -1109,7 +1132,14 @@ mod tests {
     #[test]
     fn a_forced_link_is_certain_and_a_doubtful_one_is_not() {
         let links = Aligner::new().align(&sents(&["Un."]), &[]);
-        assert_eq!(links, [Link { src: vec![0], tgt: vec![], confidence: 1.0 }]);
+        assert_eq!(
+            links,
+            [Link {
+                src: vec![0],
+                tgt: vec![],
+                confidence: 1.0
+            }]
+        );
         // Three target sentences of one length for two source ones, no
         // shared word: which source sentence takes two is a coin toss.
         let links = Aligner::new().align(

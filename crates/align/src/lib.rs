@@ -9,7 +9,9 @@ cost of a bead adds a Gale-Church length model, lexical evidence (numbers,
 punctuation and quotes, names and cognates compared folded, and a bilingual
 [`Lexicon`]), and paragraph boundaries as anchors when both sides have them.
 By default a second pass learns word pairs from the confident 1-1 links of
-the first and realigns. No model is downloaded: a lexicon can be learned from
+the first and realigns. Each link's confidence is its posterior probability
+among the alignments near the best one, so a doubtful split scores about a
+half and a translator can be sent to review it. No model is downloaded: a lexicon can be learned from
 the user's own memory with [`Lexicon::learn`] or read from a dictionary.
 
 It does not segment text (that is `tmkit-segment`) nor read files.

@@ -1,7 +1,7 @@
 use std::{io::Write, path::PathBuf, process::ExitCode};
 
 use anyhow::{Context, Result};
-use tmkit_engine::{align, Aligner, Splitter, Tm};
+use tmkit_engine::{align, read_dictionary, Aligner, Lexicon, Splitter, Tm};
 
 use crate::{flags::PairArgs, out};
 
@@ -39,9 +39,17 @@ pub struct Args {
     /// Write the output to FILE instead of standard output.
     #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
-    /// Also store the aligned pairs as units in this store.
+    /// Also store the aligned pairs as units in this store (and use the
+    /// lexicon learned from it by `tmkit lexicon build`, if any).
     #[arg(long, value_name = "DIR")]
     db: Option<PathBuf>,
+    /// A bilingual dictionary: `source<TAB>target` lines, or hunalign's
+    /// `target @ source`.
+    #[arg(long, value_name = "FILE")]
+    dict: Option<PathBuf>,
+    /// Use no lexicon, even one learned from the store.
+    #[arg(long, conflicts_with = "dict")]
+    no_lexicon: bool,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -63,8 +71,28 @@ pub fn run(args: Args) -> Result<ExitCode> {
     };
     let src_text = super::read_input(Some(&args.src))?;
     let tgt_text = super::read_input(Some(&args.tgt))?;
+    let tm = args.db.as_deref().map(Tm::open).transpose()?;
+    let mut lexicon = Lexicon::new();
+    if !args.no_lexicon {
+        if let Some(saved) = tm
+            .as_ref()
+            .map(|tm| tm.saved_lexicon(src_lang, tgt_lang))
+            .transpose()?
+            .flatten()
+        {
+            lexicon.merge(&saved);
+        }
+        if let Some(dict) = &args.dict {
+            lexicon.merge(&read_dictionary(dict)?);
+        }
+    }
+    let aligner = if lexicon.is_empty() {
+        Aligner::new()
+    } else {
+        Aligner::new().with_lexicon(lexicon)
+    };
     let alignment = align(
-        &Aligner::new(),
+        &aligner,
         splitter(src_lang).split(&src_text),
         splitter(tgt_lang).split(&tgt_text),
     );
@@ -108,8 +136,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     }
     w.flush()?;
 
-    if let Some(db) = &args.db {
-        let tm = Tm::open(db)?;
+    if let (Some(db), Some(tm)) = (&args.db, &tm) {
         let source = args.src.display().to_string();
         let report = tm.add_units(&source, src_lang, alignment.units(src_lang, tgt_lang))?;
         eprintln!(

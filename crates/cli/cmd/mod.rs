@@ -7,6 +7,7 @@ use anyhow::Result;
 use clap::Subcommand;
 
 mod align;
+mod align_score;
 mod analyze;
 mod bench;
 mod check;
@@ -16,6 +17,7 @@ mod delete;
 mod demo;
 mod export;
 mod import;
+mod lexicon;
 mod lookup;
 mod pretranslate;
 mod segment;
@@ -52,6 +54,10 @@ pub enum Command {
     Pretranslate(pretranslate::Args),
     /// Measure lookups on your own data.
     Bench(bench::Args),
+    /// Learn word lexicons for the aligner from the memory.
+    Lexicon(lexicon::Args),
+    /// Score an alignment against a gold one.
+    AlignScore(align_score::Args),
 }
 
 /// Runs a subcommand; the exit code follows `docs/CLI.md`.
@@ -71,6 +77,8 @@ pub fn run(command: Command) -> Result<ExitCode> {
         Command::Analyze(args) => analyze::run(args),
         Command::Pretranslate(args) => pretranslate::run(args),
         Command::Bench(args) => bench::run(args),
+        Command::Lexicon(args) => lexicon::run(args),
+        Command::AlignScore(args) => align_score::run(args),
     }
 }
 

@@ -41,17 +41,19 @@ assert_eq!(hits[0].target, "The weather is fine.");
 pub use crate::{
     align::{align, link_line, Alignment, Pair, CONFIDENCE_PROP, REVIEW_BELOW},
     error::{Error, Result},
+    lexicon::{lexicon_path, read_dictionary},
     text::{Sentence, Splitter},
     tm::{
         write_tmx, write_tsv, ConcordanceMatch, ExportFormat, ImportOptions, ImportSummary, Match,
         Memory, Tm,
     },
 };
-pub use tmkit_align::{Aligner, Link};
+pub use tmkit_align::{parse_links, score_links, Aligner, Lexicon, Link, Prf, Scores};
 pub use tmkit_fuzzy::{highlight, Analysis, Band, Hit, Scorer, Tally};
 pub use tmkit_store::{DedupeReport, Fault, Filter, ImportInfo, OnDuplicate, Stats};
 
 mod align;
 mod error;
+mod lexicon;
 mod text;
 mod tm;

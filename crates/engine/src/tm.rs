@@ -282,6 +282,19 @@ impl Tm {
         Ok(self.store.stats()?)
     }
 
+    /// The (source, target) plain texts of every unit of the pair.
+    pub fn records_of<'s>(
+        &'s self,
+        src: &'s Lang,
+        tgt: &'s Lang,
+    ) -> Result<impl Iterator<Item = Result<(String, String)>> + 's> {
+        Ok(self.store.units(src, tgt)?.map(move |record| {
+            let record = record?;
+            let text = |lang| record.tu.variant(lang).map(|v| v.seg.plain_text()).unwrap_or_default();
+            Ok((text(src), text(tgt)))
+        }))
+    }
+
     /// Checks the store's integrity; empty when it is sound.
     pub fn check(&self) -> Result<Vec<Fault>> {
         Ok(self.store.check()?)

@@ -391,3 +391,25 @@ fn garbage_in_a_block_is_an_error_not_a_panic() {
         .iter()
         .any(|f| matches!(f, Fault::Undecodable { .. })));
 }
+
+#[test]
+fn check_finds_an_entry_for_a_language_the_unit_lacks() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = SledStore::open(dir.path()).unwrap();
+        import(&store, "a.tmx", vec![tu("s0", "t0"), tu("s1", "t1")]);
+    }
+    // A German block naming unit 1, which has no German variant.
+    damage(dir.path(), |tm| {
+        let mut key = b"lde\0".to_vec();
+        key.extend_from_slice(&1u64.to_be_bytes());
+        tm.insert(key, &[0, 1, b'x'][..]).unwrap();
+    });
+    let store = SledStore::open(dir.path()).unwrap();
+    let faults = store.check().unwrap();
+    assert_eq!(faults.len(), 1, "{faults:?}");
+    assert!(
+        matches!(&faults[0], Fault::DanglingIndex { id: TuId(1), detail, .. } if detail.contains("no variant")),
+        "{faults:?}"
+    );
+}

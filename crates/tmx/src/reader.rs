@@ -161,6 +161,8 @@ struct State {
     /// Language codes as written, already parsed: files repeat a handful of
     /// codes, and parsing each `<tuv>`'s anew showed in profiles.
     langs: Vec<(String, std::result::Result<Lang, String>)>,
+    /// Open tags of the segment being read, reused from one `<seg>` to the next.
+    frames: Vec<Frame>,
 }
 
 impl State {
@@ -320,6 +322,7 @@ impl TmxReader {
             replaced_warned: false,
             source: None,
             langs: Vec::new(),
+            frames: Vec::new(),
         };
         for w in opened.warnings {
             st.warn(Loc::default(), w);
@@ -676,7 +679,8 @@ fn attributes_picking(
         };
         let key = attr.key.as_ref();
         let slot = pick.iter().position(|p| !p.is_empty() && *p == key);
-        if out.iter().any(|a| a.name.as_bytes() == key) || slot.is_some_and(|i| picked[i].is_some()) {
+        if out.iter().any(|a| a.name.as_bytes() == key) || slot.is_some_and(|i| picked[i].is_some())
+        {
             let key = String::from_utf8_lossy(key);
             return Err(st.syntax(
                 loc,
@@ -686,7 +690,11 @@ fn attributes_picking(
                 ),
             ));
         }
-        let name = if slot.is_some() { String::new() } else { utf8(key).into_owned() };
+        let name = if slot.is_some() {
+            String::new()
+        } else {
+            utf8(key).into_owned()
+        };
         // Most values hold no reference: copy them after a UTF-8 check
         // rather than through quick-xml's unescaping, which builds a `Cow`
         // and copies again.
@@ -936,7 +944,8 @@ fn read_tu(
                     b"tuv" => {
                         let (attrs, [lang, old_lang]) =
                             attributes_picking(e, st, loc, [b"xml:lang", b"lang"])?;
-                        let tuv = read_tuv(xml, buf, st, (attrs, lang, old_lang), loc, empty, &mut slot)?;
+                        let tuv =
+                            read_tuv(xml, buf, st, (attrs, lang, old_lang), loc, empty, &mut slot)?;
                         if let Some(tuv) = tuv {
                             tu.variants.push(tuv);
                         }
@@ -951,6 +960,7 @@ fn read_tu(
                         tu.props.push(Prop { kind, attrs, value });
                     }
                     b"note" => {
+                        let attrs = attributes(e, st, loc)?;
                         let value = if empty {
                             String::new()
                         } else {
@@ -959,6 +969,7 @@ fn read_tu(
                         tu.notes.push(Note { attrs, value });
                     }
                     other => {
+                        attributes(e, st, loc)?;
                         let name = String::from_utf8_lossy(other).into_owned();
                         st.warn(loc, format!("unexpected <{name}> in <tu>, skipped"));
                         if !empty {
@@ -1008,16 +1019,19 @@ fn read_tuv(
     xml: &mut Xml,
     buf: &mut Vec<u8>,
     st: &mut State,
-    mut attrs: Vec<Attr>,
+    (mut attrs, lang, old_lang): (Vec<Attr>, Option<String>, Option<String>),
     tuv_loc: Loc,
     empty: bool,
     slot: &mut Soft,
 ) -> Result<Option<Tuv>> {
-    let lang_at = attrs
-        .iter()
-        .position(|a| a.name == "xml:lang")
-        .or_else(|| attrs.iter().position(|a| a.name == "lang"));
-    let original = lang_at.map(|i| attrs.remove(i).value);
+    // `xml:lang` wins; a TMX 1.1 `lang` beside it stays an attribute.
+    let original = match (lang, old_lang) {
+        (Some(l), Some(old)) => {
+            attrs.push(Attr::new("lang", old));
+            Some(l)
+        }
+        (l, old) => l.or(old),
+    };
     let mut tuv = None;
     match &original {
         None => soft(slot, tuv_loc, "<tuv> has no xml:lang (nor TMX 1.1 lang)"),
@@ -1110,7 +1124,11 @@ type Frame = (Option<(TagKind, Vec<Attr>)>, Vec<Inline>);
 /// element (TMX inline tags and foreign ones) with its attributes.
 fn read_seg(xml: &mut Xml, buf: &mut Vec<u8>, st: &mut State, slot: &mut Soft) -> Result<Segment> {
     // Open tags, innermost last; the bottom frame is the segment itself.
-    let mut stack: Vec<Frame> = vec![(None, vec![])];
+    // The frame stack is kept in the state between segments: one allocation
+    // less per `<tuv>` (see docs/bench/tmx.md).
+    let mut stack = std::mem::take(&mut st.frames);
+    stack.clear();
+    stack.push((None, vec![]));
     loop {
         let (event, loc) = next_event(xml, buf, st)?;
         match event {
@@ -1148,7 +1166,10 @@ fn read_seg(xml: &mut Xml, buf: &mut Vec<u8>, st: &mut State, slot: &mut Soft) -
                         }));
                     }
                 }
-                Some((None, items)) => return Ok(Segment { items }),
+                Some((None, items)) => {
+                    st.frames = stack;
+                    return Ok(Segment { items });
+                }
                 None => return Ok(Segment::default()),
             },
             Event::Eof => {

@@ -1,0 +1,69 @@
+use std::path::{Path, PathBuf};
+
+use tmkit_align::{LearnOptions, Lexicon};
+use tmkit_core::Lang;
+
+use crate::{tm::Tm, Error, Result};
+
+/// Where the lexicon learned from a store for a language pair is kept: in a
+/// `lexicons` folder beside the store's database files.
+pub fn lexicon_path(store: &Path, src: &Lang, tgt: &Lang) -> PathBuf {
+    store.join("lexicons").join(format!("{src}_{tgt}.lex"))
+}
+
+/// Reads a dictionary file: tmkit's saved lexicons and `source<TAB>target`
+/// TSV, or hunalign's `target @ source` lines.
+pub fn read_dictionary(path: &Path) -> Result<Lexicon> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let hunalign = text.lines().any(|l| l.contains(" @ ")) && !text.lines().any(|l| l.contains('\t'));
+    let parsed = if hunalign { Lexicon::from_hunalign(&text) } else { Lexicon::from_tsv(&text) };
+    parsed.map_err(|e| Error::Usage(format!("{}: {e}", path.display())))
+}
+
+impl Tm {
+    /// Learns a word lexicon from the stored units of the pair (Dice
+    /// coefficient of co-occurrence in units), for the aligner.
+    pub fn learn_lexicon(&self, src: &Lang, tgt: &Lang) -> Result<Lexicon> {
+        let mut pairs = Vec::new();
+        let mut failure = None;
+        for record in self.records_of(src, tgt)? {
+            match record {
+                Ok(pair) => pairs.push(pair),
+                Err(e) => {
+                    failure = Some(e);
+                    break;
+                }
+            }
+        }
+        if let Some(e) = failure {
+            return Err(e);
+        }
+        Ok(Lexicon::learn(pairs, &LearnOptions::new()))
+    }
+
+    /// Learns the lexicon of the pair and saves it where [`lexicon_path`]
+    /// says; returns the path and how many word pairs it holds.
+    pub fn build_lexicon(&self, src: &Lang, tgt: &Lang) -> Result<(PathBuf, usize)> {
+        let lexicon = self.learn_lexicon(src, tgt)?;
+        let path = lexicon_path(self.path(), src, tgt);
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        }
+        let tmp = path.with_extension("partial");
+        let file = std::fs::File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
+        lexicon
+            .to_writer(std::io::BufWriter::new(file))
+            .map_err(|e| Error::Usage(format!("{}: {e}", tmp.display())))?;
+        std::fs::rename(&tmp, &path).map_err(|e| Error::io(&path, e))?;
+        Ok((path, lexicon.len()))
+    }
+
+    /// The lexicon saved for the pair by [`Tm::build_lexicon`], if any.
+    pub fn saved_lexicon(&self, src: &Lang, tgt: &Lang) -> Result<Option<Lexicon>> {
+        let path = lexicon_path(self.path(), src, tgt);
+        if !path.exists() {
+            return Ok(None);
+        }
+        read_dictionary(&path).map(Some)
+    }
+}
