@@ -41,7 +41,12 @@ pub fn run(args: Args) -> Result<std::process::ExitCode> {
         Some(path) => {
             let xml = std::fs::read_to_string(path)
                 .with_context(|| format!("{}: cannot read", path.display()))?;
-            Splitter::srx(&xml, &args.lang).with_context(|| path.display().to_string())?
+            let splitter =
+                Splitter::srx(&xml, &args.lang).with_context(|| path.display().to_string())?;
+            for warning in splitter.warnings() {
+                out::warn(false, format!("{}: {warning}", path.display()));
+            }
+            splitter
         }
         None => Splitter::builtin(&args.lang),
     };

@@ -15,8 +15,13 @@ pub fn lexicon_path(store: &Path, src: &Lang, tgt: &Lang) -> PathBuf {
 /// TSV, or hunalign's `target @ source` lines.
 pub fn read_dictionary(path: &Path) -> Result<Lexicon> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-    let hunalign = text.lines().any(|l| l.contains(" @ ")) && !text.lines().any(|l| l.contains('\t'));
-    let parsed = if hunalign { Lexicon::from_hunalign(&text) } else { Lexicon::from_tsv(&text) };
+    let hunalign =
+        text.lines().any(|l| l.contains(" @ ")) && !text.lines().any(|l| l.contains('\t'));
+    let parsed = if hunalign {
+        Lexicon::from_hunalign(&text)
+    } else {
+        Lexicon::from_tsv(&text)
+    };
     parsed.map_err(|e| Error::Usage(format!("{}: {e}", path.display())))
 }
 

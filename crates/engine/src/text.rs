@@ -30,6 +30,17 @@ impl Splitter {
         Ok(Splitter::Rules(Segmenter::from_srx(xml, lang)?))
     }
 
+    /// The SRX rules that could not be compiled and were left out, each
+    /// with its name and reason, one line each.
+    pub fn warnings(&self) -> Vec<String> {
+        match self {
+            Splitter::Rules(segmenter) => {
+                segmenter.warnings().iter().map(|w| w.to_string()).collect()
+            }
+            Splitter::Presegmented => vec![],
+        }
+    }
+
     /// The sentences of `text`.
     pub fn split(&self, text: &str) -> Vec<Sentence> {
         match self {

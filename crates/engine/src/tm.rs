@@ -123,12 +123,15 @@ impl Tm {
         progress: &mut dyn FnMut(u64),
     ) -> Result<ImportSummary> {
         let file = path.display().to_string();
-        let ext = path
-            .extension()
-            .and_then(|e| e.to_str())
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
             .unwrap_or("")
             .to_ascii_lowercase();
-        let mut input = if ext == "tsv" || ext == "txt" {
+        let is_tsv = [".tsv", ".txt", ".tsv.gz", ".txt.gz"]
+            .iter()
+            .any(|e| name.ends_with(e));
+        let mut input = if is_tsv {
             let (src, tgt) = match (&opts.src_lang, &opts.tgt_lang) {
                 (Some(s), Some(t)) => (s.clone(), t.clone()),
                 _ => {
@@ -290,7 +293,13 @@ impl Tm {
     ) -> Result<impl Iterator<Item = Result<(String, String)>> + 's> {
         Ok(self.store.units(src, tgt)?.map(move |record| {
             let record = record?;
-            let text = |lang| record.tu.variant(lang).map(|v| v.seg.plain_text()).unwrap_or_default();
+            let text = |lang| {
+                record
+                    .tu
+                    .variant(lang)
+                    .map(|v| v.seg.plain_text())
+                    .unwrap_or_default()
+            };
             Ok((text(src), text(tgt)))
         }))
     }
@@ -409,15 +418,29 @@ impl Input {
     }
 }
 
+/// The units of a `source<TAB>target` file (gzip-compressed when its name
+/// ends in `.gz`), read line by line: memory does not grow with the file.
 fn tsv_units(path: &Path, src: Lang, tgt: Lang) -> Result<impl Iterator<Item = UnitResult>> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let raw: Box<dyn std::io::Read> = if path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("gz"))
+    {
+        Box::new(flate2::read::MultiGzDecoder::new(file))
+    } else {
+        Box::new(file)
+    };
     let name = path.display().to_string();
-    let lines: Vec<String> = text.lines().map(str::to_string).collect();
-    Ok(lines
-        .into_iter()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-        .map(move |(i, line)| match line.split_once('\t') {
+    let lines = std::io::BufRead::lines(std::io::BufReader::with_capacity(1 << 16, raw));
+    Ok(lines.enumerate().filter_map(move |(i, line)| {
+        let line = match line {
+            Ok(line) => line,
+            Err(e) => return Some(Err((format!("{name}:{}: cannot read: {e}", i + 1), true))),
+        };
+        if line.trim().is_empty() {
+            return None;
+        }
+        Some(match line.split_once('\t') {
             Some((s, t)) if !s.trim().is_empty() && !t.trim().is_empty() => {
                 let t = t.split('\t').next().unwrap_or(t);
                 Ok(Tu::bilingual(src.clone(), s, tgt.clone(), t))
@@ -430,7 +453,8 @@ fn tsv_units(path: &Path, src: Lang, tgt: Lang) -> Result<impl Iterator<Item = U
                 ),
                 false,
             )),
-        }))
+        })
+    }))
 }
 
 fn truncate(text: &str, max: usize) -> String {

@@ -153,25 +153,54 @@ struct Posting {
     record: u32,
     pos: u16,
     len: u16,
-    /// The record's units hashed into 128 buckets, one bit each: a bound on
+    /// The record's units hashed into 256 buckets, one bit each: a bound on
     /// its overlap with the query read without touching the record
     /// (see [`bucket`]). `bench_bigtm --lines 1000000`: 64 buckets let
     /// 1,830 candidates per dev query through, 128 buckets 470 (p99 26 →
-    /// 10 ms), for 8 more bytes per posting.
-    sig: u128,
+    /// 10 ms); 256 buckets are for long queries, whose units fill half of
+    /// 128 buckets.
+    sig: Sig,
 }
 
-/// The bucket of a unit in the 128-bit signatures.
+/// The end of the run of postings with the length of `list[k]`, by galloping
+/// from `k`: runs are short next to the lists of common words, and a binary
+/// search over the whole rest of such a list costs a cache miss per step.
+fn group_end(list: &[Posting], k: usize) -> usize {
+    let len = list[k].len;
+    let (mut lo, mut step) = (k, 1);
+    let mut hi = k + 1;
+    while hi < list.len() && list[hi].len == len {
+        lo = hi;
+        step *= 2;
+        hi = lo + step;
+    }
+    let hi = hi.min(list.len());
+    lo + 1 + list[lo + 1..hi].partition_point(|p| p.len == len)
+}
+
+/// A 256-bit signature.
+type Sig = [u128; 2];
+
+/// The bucket of a unit in the 256-bit signatures.
 fn bucket(unit: u32) -> u32 {
     let h = u64::from(unit).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    (h >> 57) as u32
+    (h >> 56) as u32
+}
+
+fn set_bit(mut sig: Sig, b: u32) -> Sig {
+    sig[(b >> 7) as usize] |= 1 << (b & 127);
+    sig
+}
+
+fn shared_bits(a: &Sig, b: &Sig) -> u32 {
+    (a[0] & b[0]).count_ones() + (a[1] & b[1]).count_ones()
 }
 
 /// Bits of the buckets holding at least 1, 2, … of the query's units: the
 /// overlap of the query with a record whose signature is `sig` is at most
 /// `Σ popcount(sig & masks[k])`, since units in different buckets differ.
-fn bucket_masks(units: &[u32]) -> Vec<u128> {
-    let mut counts = [0u8; 128];
+fn bucket_masks(units: &[u32]) -> Vec<Sig> {
+    let mut counts = [0u8; 256];
     for &u in units {
         let b = bucket(u) as usize;
         counts[b] = counts[b].saturating_add(1);
@@ -183,7 +212,7 @@ fn bucket_masks(units: &[u32]) -> Vec<u128> {
                 .iter()
                 .enumerate()
                 .filter(|(_, &c)| c >= k)
-                .fold(0u128, |m, (b, _)| m | 1 << b)
+                .fold([0u128; 2], |m, (b, _)| set_bit(m, b as u32))
         })
         .collect()
 }
@@ -485,7 +514,7 @@ impl Index {
         for (r, &end) in prefix_end.iter().enumerate() {
             let units = self.record_units(r);
             let len = u16::try_from(units.len()).unwrap_or(u16::MAX);
-            let sig = units.iter().fold(0u128, |m, &u| m | 1 << bucket(u));
+            let sig = units.iter().fold([0u128; 2], |m, &u| set_bit(m, bucket(u)));
             for &(i, pos) in &prefixes[begin..end] {
                 t.postings[fill[i as usize]] = Posting {
                     record: r as u32,
@@ -571,7 +600,7 @@ impl Index {
                 let mut k = list.partition_point(|p| usize::from(p.len) < lo);
                 while k < list.len() {
                     let len = list[k].len;
-                    let group_end = k + list[k..].partition_point(|p| p.len == len);
+                    let group_end = group_end(list, k);
                     let m = usize::from(len);
                     let l = n.max(m);
                     let need = min_overlap(l, min);
@@ -595,7 +624,7 @@ impl Index {
                             break;
                         }
                         // Signature filter: a cheap upper bound on the overlap.
-                        let shared: u32 = masks.iter().map(|k| (post.sig & k).count_ones()).sum();
+                        let shared: u32 = masks.iter().map(|k| shared_bits(&post.sig, k)).sum();
                         if len != u16::MAX && (shared as usize) < need {
                             continue;
                         }

@@ -214,6 +214,12 @@ mod tests {
     }
 
     #[test]
+    fn segmenter_can_be_shared_between_threads() {
+        fn send_sync<T: Send + Sync + Clone>() {}
+        send_sync::<Segmenter>();
+    }
+
+    #[test]
     fn builder_needs_a_language() {
         assert!(matches!(
             SegmenterBuilder::new().build(),

@@ -177,6 +177,29 @@ fn pairs(rec: &Record) -> BTreeSet<Vec<u8>> {
         .collect()
 }
 
+/// Adds `delta` to the count of every pair of `rec` in `deltas`, building
+/// keys in `buf` so that a batch of units of one pair allocates one key,
+/// not one per unit.
+fn count_pairs(rec: &Record, delta: i64, deltas: &mut HashMap<Vec<u8>, i64>, buf: &mut Vec<u8>) {
+    let variants = &rec.tu.variants;
+    for (i, v) in variants.iter().enumerate() {
+        if v.lang == rec.src || variants[..i].iter().any(|w| w.lang == v.lang) {
+            continue;
+        }
+        buf.clear();
+        buf.push(b'n');
+        buf.extend_from_slice(rec.src.as_str().as_bytes());
+        buf.push(0);
+        buf.extend_from_slice(v.lang.as_str().as_bytes());
+        match deltas.get_mut(buf.as_slice()) {
+            Some(d) => *d += delta,
+            None => {
+                deltas.insert(buf.clone(), delta);
+            }
+        }
+    }
+}
+
 /// Merges `new` into `old`: attributes and props of `new` win, notes are
 /// added, segments of `new` replace those of the same language (they are
 /// equal as text, the markup may be newer).
@@ -1185,7 +1208,8 @@ impl<'c, B: Backend> Txn<'c, B> {
             Vec::with_capacity(self.cur.len() / 16 + 16);
         let mut edits: BlockEdits = BTreeMap::new();
         let mut new_units: Vec<(u64, Vec<u8>)> = vec![];
-        let mut new_langs: BTreeMap<Vec<u8>, Vec<(u64, Vec<u8>)>> = BTreeMap::new();
+        let mut new_langs: BTreeMap<String, Vec<(u64, Vec<u8>)>> = BTreeMap::new();
+        let mut buf = Vec::with_capacity(32);
         let mut deltas: HashMap<Vec<u8>, i64> = HashMap::new();
         let mut total: i64 = 0;
         for (&id, new) in &self.cur {
@@ -1193,26 +1217,34 @@ impl<'c, B: Backend> Txn<'c, B> {
             if old.is_none() && new.is_none() {
                 continue;
             }
-            for p in old.map(pairs).unwrap_or_default() {
-                *deltas.entry(p).or_default() -= 1;
+            if let Some(old) = old {
+                count_pairs(old, -1, &mut deltas, &mut buf);
             }
-            for p in new.as_ref().map(pairs).unwrap_or_default() {
-                *deltas.entry(p).or_default() += 1;
+            if let Some(new) = new {
+                count_pairs(new, 1, &mut deltas, &mut buf);
             }
             total += i64::from(new.is_some()) - i64::from(old.is_some());
-            let new_entries = new.as_ref().map(lang_entries).unwrap_or_default();
             if id >= self.start_id {
                 if let Some(rec) = new {
                     new_units.push((id, codec::encode_record(rec)));
-                    for (prefix, text) in new_entries {
-                        new_langs
-                            .entry(prefix)
-                            .or_default()
-                            .push((id, text.into_bytes()));
+                    // As `lang_entries`, without a map and a key per unit.
+                    let variants = &rec.tu.variants;
+                    for (i, v) in variants.iter().enumerate() {
+                        if variants[..i].iter().any(|w| w.lang == v.lang) {
+                            continue;
+                        }
+                        let text = v.seg.plain_text().into_bytes();
+                        match new_langs.get_mut(v.lang.as_str()) {
+                            Some(list) => list.push((id, text)),
+                            None => {
+                                new_langs.insert(v.lang.as_str().to_string(), vec![(id, text)]);
+                            }
+                        }
                     }
                 }
                 continue;
             }
+            let new_entries = new.as_ref().map(lang_entries).unwrap_or_default();
             let block = self.edit(&mut edits, b"u", id)?;
             match new {
                 Some(rec) => block.insert(id, codec::encode_record(rec)),
@@ -1246,7 +1278,8 @@ impl<'c, B: Backend> Txn<'c, B> {
                 )),
             ));
         }
-        for (prefix, entries) in new_langs {
+        for (lang, entries) in new_langs {
+            let prefix = lang_prefix(&lang);
             for chunk in entries.chunks(BLOCK) {
                 let base = chunk[0].0;
                 let block =
