@@ -1,8 +1,9 @@
 //! The compact binary encoding of stored values.
 //!
-//! Hand-written rather than serde-based: `serde_json` encodes a typical
-//! bilingual unit in ~3 µs and doubles its size, too slow for 100k units/s;
-//! this encoding is a few hundred nanoseconds and adds ~12 bytes to the text.
+//! Hand-written rather than serde-based: a self-describing format such as
+//! JSON would repeat field names in every unit, and the store needs no
+//! schema evolution inside a format version. It adds a few bytes per field
+//! to the text.
 //! Integers are LEB128 varints, strings a varint length and UTF-8 bytes.
 //! The layout is part of the on-disk format: change it only with
 //! `FORMAT_VERSION`.

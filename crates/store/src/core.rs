@@ -15,7 +15,8 @@
 //!
 //! The source-text index that finds duplicates is not stored: it is built
 //! in memory from the `l` blocks of a language the first time an import
-//! needs it (1.65M sources hash in about a second) and kept up to date.
+//! needs it (one pass over the source texts, as `sources` makes) and kept
+//! up to date by every write.
 
 use std::{
     collections::{BTreeMap, BTreeSet, HashMap},
