@@ -226,6 +226,9 @@ impl Tm {
             .map(|tu| tu.variants.iter().map(|v| v.lang.to_string()).collect())
             .collect();
         let report = self.store.put_batch(id, units)?;
+        // Durable before it counts: after a crash, `--resume` goes on from
+        // the last batch flushed here.
+        self.store.flush()?;
         for (i, reason) in &report.rejected {
             if let Some(langs) = counts.get_mut(*i) {
                 langs.clear();

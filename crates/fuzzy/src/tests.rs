@@ -198,15 +198,17 @@ proptest! {
             let slow = ix.brute_force(q, top, min);
             prop_assert_eq!(&fast, &slow);
             // And brute force agrees with scoring every text directly.
-            let mut all: Vec<(u8, u64)> = memory
+            let mut all: Vec<(u8, u64, usize, String)> = memory
                 .iter()
                 .enumerate()
-                .map(|(k, t)| (score(s, q, t).0, (k as u64 * 7) % 11))
-                .filter(|&(sc, _)| sc >= min)
+                .map(|(k, t)| (score(s, q, t).0, (k as u64 * 7) % 11, k, t.clone()))
+                .filter(|e| e.0 >= min)
                 .collect();
-            all.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-            let want: Vec<(u8, u64)> = all.into_iter().take(top).collect();
-            let got: Vec<(u8, u64)> = slow.iter().map(|h| (h.score, h.key)).collect();
+            all.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+            let want: Vec<(u8, u64, crate::Explanation)> =
+                all.into_iter().take(top).map(|e| (e.0, e.1, score(s, q, &e.3).1)).collect();
+            let got: Vec<(u8, u64, crate::Explanation)> =
+                slow.iter().map(|h| (h.score, h.key, h.explanation.clone())).collect();
             prop_assert_eq!(got, want);
         }
     }
