@@ -659,10 +659,13 @@ impl Memory<'_> {
 /// Points off for an aligned unit of confidence `c`: none from 0.8 up, then
 /// one point per 0.05 below, at most 10.
 fn confidence_penalty(c: f64) -> u8 {
-    if c >= 0.8 {
+    // In whole hundredths, so that 0.5 is exactly 6 points, not 7 by a
+    // rounding error of the division.
+    let hundredths = (c.clamp(0.0, 1.0) * 100.0).round() as u8;
+    if hundredths >= 80 {
         0
     } else {
-        (((0.8 - c) / 0.05).ceil() as u8).min(10)
+        (80 - hundredths).div_ceil(5).min(10)
     }
 }
 
