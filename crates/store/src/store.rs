@@ -150,9 +150,10 @@ pub const DEFAULT_CACHE_BYTES: u64 = 256 << 20;
 /// The store on disk, in a sled 0.34 database.
 ///
 /// One process at a time may open a store: sled takes an exclusive lock on
-/// its files, and a second [`SledStore::open`] (from another process or the
-/// same one) fails at once with [`Error::Locked`], naming the pid written in
-/// the store's `tmkit.lock` file. To look units up while an import runs, use
+/// its files, and a second [`SledStore::open`] fails with [`Error::Locked`],
+/// naming the pid written in the store's `tmkit.lock` file: at once when
+/// another process holds the store, after 2 s of retries when this one does
+/// (a handle just dropped can hold sled's lock for a moment). To look units up while an import runs, use
 /// the same `SledStore` from several threads.
 pub struct SledStore {
     core: Core<SledBackend>,
@@ -168,21 +169,36 @@ impl SledStore {
 
     /// Opens the store with a page cache of `cache_bytes` bytes.
     pub fn open_with_cache(path: &Path, cache_bytes: u64) -> Result<SledStore> {
-        let db = sled::Config::new()
-            .path(path)
-            .cache_capacity(cache_bytes)
-            .open()
-            .map_err(|e| match &e {
-                sled::Error::Io(io) if io.to_string().contains("could not acquire lock") => {
-                    Error::Locked {
-                        path: path.to_path_buf(),
-                        pid: fs::read_to_string(path.join(LOCK_FILE))
-                            .ok()
-                            .and_then(|s| s.trim().parse().ok()),
-                    }
-                }
-                _ => Error::Db(e),
-            })?;
+        // A handle of this process that was just dropped may keep sled's file
+        // lock for a moment, until sled's background flusher lets go of the
+        // database: that case (the lock file gone, or naming this process) is
+        // retried for up to 2 s. Another process's lock fails at once.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+        let db = loop {
+            let opened = sled::Config::new()
+                .path(path)
+                .cache_capacity(cache_bytes)
+                .open();
+            let err = match opened {
+                Ok(db) => break db,
+                Err(e) => e,
+            };
+            let locked = matches!(&err, sled::Error::Io(io) if io.to_string().contains("could not acquire lock"));
+            if !locked {
+                return Err(Error::Db(err));
+            }
+            let pid: Option<u32> = fs::read_to_string(path.join(LOCK_FILE))
+                .ok()
+                .and_then(|s| s.trim().parse().ok());
+            let ours = pid.is_none_or(|p| p == std::process::id());
+            if !ours || std::time::Instant::now() >= deadline {
+                return Err(Error::Locked {
+                    path: path.to_path_buf(),
+                    pid,
+                });
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        };
         let lock = path.join(LOCK_FILE);
         fs::write(&lock, format!("{}\n", std::process::id()))
             .map_err(|source| Error::Io { path: lock, source })?;
