@@ -23,40 +23,25 @@ mod pretranslate;
 mod segment;
 mod stats;
 
-/// The subcommands.
+/// The subcommands. Each one's `--help` text is the doc comment of its
+/// `Args` struct.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run the whole chain on the bundled French dispatch.
     Demo(demo::Args),
-    /// Split text into sentences.
     Segment(segment::Args),
-    /// Align a document with its translation.
     Align(align::Args),
-    /// Import TMX or TSV files into the store.
     Import(import::Args),
-    /// Look up fuzzy matches.
     Lookup(lookup::Args),
-    /// Export a language pair as TMX or TSV.
     Export(export::Args),
-    /// Show what the store holds.
     Stats(stats::Args),
-    /// Check the store's integrity.
     Check(check::Args),
-    /// Delete units by id, import or filter.
     Delete(delete::Args),
-    /// Apply a duplicate policy to the stored units.
     Dedupe(dedupe::Args),
-    /// Search words or a phrase in the memory.
     Concordance(concordance::Args),
-    /// Report how much of a document the memory covers.
     Analyze(analyze::Args),
-    /// Fill a document's segments from the memory.
     Pretranslate(pretranslate::Args),
-    /// Measure lookups on your own data.
     Bench(bench::Args),
-    /// Learn word lexicons for the aligner from the memory.
     Lexicon(lexicon::Args),
-    /// Score an alignment against a gold one.
     AlignScore(align_score::Args),
 }
 
