@@ -131,7 +131,7 @@ impl Tm {
         let is_tsv = [".tsv", ".txt", ".tsv.gz", ".txt.gz"]
             .iter()
             .any(|e| name.ends_with(e));
-        let mut input = if is_tsv {
+        let input = if is_tsv {
             let (src, tgt) = match (&opts.src_lang, &opts.tgt_lang) {
                 (Some(s), Some(t)) => (s.clone(), t.clone()),
                 _ => {
@@ -149,40 +149,64 @@ impl Tm {
             ..Default::default()
         };
         let mut import = None;
-        let mut buf: Vec<Tu> = Vec::with_capacity(BATCH);
-        loop {
-            let item = input.next();
-            let Some(item) = item else { break };
-            summary.tus += 1;
-            match item {
-                Ok(tu) => buf.push(tu),
-                Err((message, fatal)) if fatal || opts.strict => {
-                    summary.errors.push(message.clone());
-                    if let Some(id) = import {
-                        self.store.abort_import(id)?;
-                    }
-                    summary.imported = 0;
-                    summary.languages.clear();
-                    summary.skipped = summary.tus;
-                    summary.fatal = Some(message);
-                    summary.warnings = input.warnings();
-                    return Ok(summary);
-                }
-                Err((message, _)) => {
-                    summary.errors.push(message);
-                    summary.skipped += 1;
-                }
+        // Units an interrupted import of this file already stored: read
+        // again, not stored again.
+        let mut already = 0;
+        if opts.resume {
+            if let Some(info) = self.store.resume_point(&summary.file)? {
+                import = Some(info.id);
+                already = info.consumed;
+                summary.imported = info.added + info.merged + info.replaced;
+                summary.resumed_after = Some(info.consumed);
             }
-            if buf.len() == BATCH {
-                self.flush_batch(&mut import, &input, opts, &mut buf, &mut summary)?;
+        }
+        // Reading (decompressing, decoding, parsing) runs on its own thread,
+        // so that it overlaps with the store's work on the other core.
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Chunk>(8);
+        let reader = std::thread::spawn(move || read_chunks(input, tx));
+        let mut src_lang = None;
+        let mut buf: Vec<Tu> = Vec::with_capacity(BATCH);
+        let mut fatal = None;
+        'chunks: for chunk in rx.iter() {
+            src_lang = src_lang.or(chunk.src_lang);
+            for item in chunk.items {
+                summary.tus += 1;
+                match item {
+                    Ok(_) if already > 0 => already -= 1,
+                    Ok(tu) => buf.push(tu),
+                    Err((message, is_fatal)) if is_fatal || opts.strict => {
+                        fatal = Some(message);
+                        break 'chunks;
+                    }
+                    Err((message, _)) => {
+                        summary.errors.push(message);
+                        summary.skipped += 1;
+                    }
+                }
+                if buf.len() == BATCH {
+                    self.flush_batch(&mut import, src_lang.as_ref(), opts, &mut buf, &mut summary)?;
+                }
             }
             progress(summary.tus);
         }
-        self.flush_batch(&mut import, &input, opts, &mut buf, &mut summary)?;
+        // Dropping the receiver stops a reader that is still going.
+        drop(rx);
+        summary.warnings = reader.join().unwrap_or_default();
+        if let Some(message) = fatal {
+            summary.errors.push(message.clone());
+            if let Some(id) = import {
+                self.store.abort_import(id)?;
+            }
+            summary.imported = 0;
+            summary.languages.clear();
+            summary.skipped = summary.tus;
+            summary.fatal = Some(message);
+            return Ok(summary);
+        }
+        self.flush_batch(&mut import, src_lang.as_ref(), opts, &mut buf, &mut summary)?;
         if let Some(id) = import {
             self.store.commit_import(id)?;
         }
-        summary.warnings = input.warnings();
         Ok(summary)
     }
 
@@ -191,7 +215,7 @@ impl Tm {
     fn flush_batch(
         &self,
         import: &mut Option<u64>,
-        input: &Input,
+        file_src: Option<&Lang>,
         opts: &ImportOptions,
         buf: &mut Vec<Tu>,
         summary: &mut ImportSummary,
@@ -205,7 +229,7 @@ impl Tm {
                 let src = opts
                     .src_lang
                     .clone()
-                    .or_else(|| input.source_lang())
+                    .or_else(|| file_src.cloned())
                     .or_else(|| buf[0].variants.first().map(|v| v.lang.clone()))
                     .ok_or_else(|| {
                         Error::Usage(format!(
@@ -396,7 +420,40 @@ type UnitResult = std::result::Result<Tu, (String, bool)>;
 /// The units of one input file.
 enum Input {
     Tmx(Box<TmxReader>),
-    Tsv(Box<dyn Iterator<Item = UnitResult>>),
+    Tsv(Box<dyn Iterator<Item = UnitResult> + Send>),
+}
+
+/// Units read ahead by the reader thread, with the file's source language
+/// once the reader knows it.
+struct Chunk {
+    items: Vec<UnitResult>,
+    src_lang: Option<Lang>,
+}
+
+/// Reads `input` into chunks of 1,024 units until it ends, a fatal error
+/// comes, or the receiver hangs up; returns the reader's warnings.
+fn read_chunks(mut input: Input, tx: std::sync::mpsc::SyncSender<Chunk>) -> Vec<String> {
+    let mut items = Vec::with_capacity(1024);
+    while let Some(item) = input.next() {
+        let fatal = matches!(item, Err((_, true)));
+        items.push(item);
+        if items.len() == 1024 || fatal {
+            let chunk = Chunk {
+                items: std::mem::replace(&mut items, Vec::with_capacity(1024)),
+                src_lang: input.source_lang(),
+            };
+            if tx.send(chunk).is_err() || fatal {
+                return input.warnings();
+            }
+        }
+    }
+    if !items.is_empty() {
+        let _ = tx.send(Chunk {
+            items,
+            src_lang: input.source_lang(),
+        });
+    }
+    input.warnings()
 }
 
 impl Input {
@@ -426,9 +483,9 @@ impl Input {
 
 /// The units of a `source<TAB>target` file (gzip-compressed when its name
 /// ends in `.gz`), read line by line: memory does not grow with the file.
-fn tsv_units(path: &Path, src: Lang, tgt: Lang) -> Result<impl Iterator<Item = UnitResult>> {
+fn tsv_units(path: &Path, src: Lang, tgt: Lang) -> Result<impl Iterator<Item = UnitResult> + Send> {
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    let raw: Box<dyn std::io::Read> = if path
+    let raw: Box<dyn std::io::Read + Send> = if path
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("gz"))
     {
