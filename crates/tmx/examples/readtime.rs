@@ -1,5 +1,5 @@
 //! Times reading a TMX file held in memory, for quick comparisons while
-//! tuning: `cargo run --release -p tmkit-tmx --example readtime -- FILE|gen:N [RUNS] [bare]`.
+//! tuning: `cargo run --release -p tmkit-tmx --example readtime -- FILE|gen:N [RUNS] [bare|stream]`.
 
 use std::time::Instant;
 
@@ -15,13 +15,21 @@ fn main() {
         Some(n) => common::generate(n.parse().expect("a unit count")).into_bytes(),
         None => std::fs::read(&path).expect("readable file"),
     };
-    // `bare` as third argument times quick-xml's event loop alone (the baseline).
-    let bare = args.next().as_deref() == Some("bare");
+    // `bare` as third argument times quick-xml's event loop alone (the
+    // baseline); `stream` reads through `from_reader`, as for a file or pipe.
+    let mode = args.next();
+    let bare = mode.as_deref() == Some("bare");
+    let stream = mode.as_deref() == Some("stream");
     let mut best = f64::MAX;
     for _ in 0..runs {
         let start = Instant::now();
         let units = if bare {
             bare_loop(&bytes)
+        } else if stream {
+            tmkit_tmx::TmxReader::from_reader(std::io::Cursor::new(bytes.clone()), &path)
+                .expect("TMX")
+                .filter(Result::is_ok)
+                .count()
         } else {
             tmkit_tmx::TmxReader::from_slice(&bytes, &path)
                 .expect("TMX")

@@ -27,6 +27,10 @@ pub(crate) struct Opened {
     pub warnings: Vec<String>,
     /// Set when the transcoder met malformed bytes and replaced them by U+FFFD.
     pub replaced: Arc<AtomicBool>,
+    /// For a plain UTF-8 document held in memory: the bytes the parser reads
+    /// and where in them it starts (after a BOM), so that positions can be
+    /// worked out from byte offsets only when a message needs one.
+    pub text: Option<(Arc<[u8]>, usize)>,
 }
 
 /// Opens `raw`, undoing gzip or zip packaging, and decodes it to UTF-8.
@@ -51,14 +55,16 @@ pub(crate) fn open(raw: Box<dyn Read + Send>) -> io::Result<Opened> {
 }
 
 /// Like [`open`] for bytes already in memory: a plain UTF-8 document is then
-/// parsed straight from them, without a second buffer.
-pub(crate) fn open_bytes(bytes: Vec<u8>) -> io::Result<Opened> {
+/// parsed straight from one shared copy of them, which also serves to work
+/// out line and column of a message.
+pub(crate) fn open_bytes(bytes: &[u8]) -> io::Result<Opened> {
     if bytes.starts_with(&[0x1f, 0x8b]) || bytes.starts_with(b"PK\x03\x04") {
-        return open(Box::new(Cursor::new(bytes)));
+        return open(Box::new(Cursor::new(bytes.to_vec())));
     }
     let sniffed = sniff(&bytes[..bytes.len().min(HEAD)]);
     if sniffed.encoding == UTF_8 {
-        let mut cursor = Cursor::new(bytes);
+        let shared: Arc<[u8]> = Arc::from(bytes);
+        let mut cursor = Cursor::new(Arc::clone(&shared));
         cursor.set_position(sniffed.bom_len as u64);
         let warnings = sniffed.warning.into_iter().collect();
         return Ok(Opened {
@@ -66,11 +72,12 @@ pub(crate) fn open_bytes(bytes: Vec<u8>) -> io::Result<Opened> {
             encoding: "UTF-8",
             warnings,
             replaced: Arc::default(),
+            text: Some((shared, sniffed.bom_len)),
         });
     }
     let head_len = bytes.len().min(HEAD);
-    let mut head = bytes;
-    let rest = head.split_off(head_len);
+    let head = bytes[..head_len].to_vec();
+    let rest = bytes[head_len..].to_vec();
     decode(head, Box::new(Cursor::new(rest)))
 }
 
@@ -239,6 +246,7 @@ fn decode(head: Vec<u8>, rest: Box<dyn Read + Send>) -> io::Result<Opened> {
         encoding: sniffed.encoding.name(),
         warnings,
         replaced,
+        text: None,
     })
 }
 

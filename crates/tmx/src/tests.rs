@@ -270,3 +270,31 @@ fn utf16_and_gzip_and_zip_are_read_from_memory() {
         .unwrap();
     assert_eq!(units[0].variants[0].seg.plain_text(), "ça 😀");
 }
+
+/// Positions after a UTF-8 byte-order mark and non-ASCII text: the in-memory
+/// reader (offsets resolved on demand, back to a unit's start too) and the
+/// streamed one (counted as read) agree with what an editor shows.
+#[test]
+fn positions_agree_in_memory_and_streamed_after_a_bom() {
+    let doc = "\u{feff}<tmx version=\"1.4\"><header srclang=\"en\"/><body>\n\
+               <tu><tuv xml:lang=\"en\"><seg>é😀</seg></tuv></tu>\n  \
+               é <tu>\n<tuv xml:lang=\"fr\"><seg>x</seg></tuv></tu>\n\
+               </body></tmx>";
+    let positions = |reader: TmxReader| -> Vec<(u64, u64)> {
+        let mut reader = reader;
+        let mut out: Vec<(u64, u64)> = reader
+            .by_ref()
+            .filter_map(|item| item.err().and_then(|e| e.position()))
+            .collect();
+        out.extend(reader.warnings().iter().map(|w| (w.line, w.column)));
+        out
+    };
+    let in_memory = positions(TmxReader::from_slice(doc.as_bytes(), "t.tmx").unwrap());
+    let streamed = positions(
+        TmxReader::from_reader(std::io::Cursor::new(doc.as_bytes().to_vec()), "t.tmx").unwrap(),
+    );
+    // The second unit (line 3, after two spaces, `é` and a space) has no
+    // variant for the header's srclang: its error points at its `<`.
+    assert!(in_memory.contains(&(3, 5)), "{in_memory:?}");
+    assert_eq!(in_memory, streamed);
+}
