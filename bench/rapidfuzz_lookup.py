@@ -2,8 +2,8 @@
 """Peer baseline for `crates/fuzzy/examples/bench_bigtm.rs`: rapidfuzz
 `process.extract` over the same sources and the same queries.
 
-    python3 -m venv /work/venv-rf && /work/venv-rf/bin/pip install rapidfuzz
-    /work/venv-rf/bin/python bench/rapidfuzz_lookup.py [--lines N] [--holdout H]
+    python3 -m venv /tmp/venv-rf && /tmp/venv-rf/bin/pip install rapidfuzz
+    /tmp/venv-rf/bin/python bench/rapidfuzz_lookup.py [--lines N] [--holdout H]
         [--queries Q] [--top 5] [--min 50]
 
 Memory: the first N lines of ../shared/bigtm/bigtm.tsv.gz minus H held-out

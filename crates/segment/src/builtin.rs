@@ -5,7 +5,7 @@
 //! breaks) and the exceptions are tested only there. `cargo bench -p
 //! tmkit-segment --bench segment` on 1 MiB of French news (2-core VM, noisy):
 //! 112 MiB/s, against 1.8 MiB/s for LanguageTool's SRX rules on tmkit's SRX
-//! engine and 718 MiB/s for a naive split on ". " (`docs/bench/segment.md`).
+//! engine and 718 MiB/s for a naive split on ". " (`docs/BENCHMARKS.md`).
 
 use tmkit_core::Lang;
 

@@ -3,7 +3,7 @@
 //!
 //! `cargo bench -p tmkit-store --bench store`. The import of the real
 //! 1.65M-unit memory is `examples/import_bigtm.rs` (see
-//! `docs/bench/store.md`).
+//! `docs/BENCHMARKS.md`).
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use tmkit_core::{Lang, Tu};

@@ -1,7 +1,7 @@
 //! Read throughput on a generated 100k-unit TMX, against quick-xml's bare
 //! event loop over the same bytes.
 //!
-//! `cargo bench -p tmkit-tmx --bench read`; results in `docs/bench/tmx.md`.
+//! `cargo bench -p tmkit-tmx --bench read`; results in `docs/BENCHMARKS.md`.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use quick_xml::{events::Event, Reader};

@@ -1318,7 +1318,7 @@ type Frame = (Option<(TagKind, Vec<Attr>)>, Vec<Inline>);
 fn read_seg(xml: &mut Xml, buf: &mut Vec<u8>, st: &mut State, slot: &mut Soft) -> Result<Segment> {
     // Open tags, innermost last; the bottom frame is the segment itself.
     // The frame stack is kept in the state between segments: one allocation
-    // less per `<tuv>` (see docs/bench/tmx.md).
+    // less per `<tuv>` (see docs/BENCHMARKS.md).
     let mut stack = std::mem::take(&mut st.frames);
     stack.clear();
     stack.push((None, vec![]));
