@@ -12,7 +12,7 @@ fn segment_jsonl_adds_sentences_and_keeps_other_fields() {
     let run = dir
         .tmkit(&["segment", "--lang", "fr", "--jsonl", "in.jsonl"])
         .ok();
-    let v: serde_json::Value = serde_json::from_str(run.stdout.trim()).unwrap();
+    let v = run.json();
     assert_eq!(v["id"], 7);
     assert_eq!(
         v["sentences"],
@@ -118,50 +118,18 @@ fn demo_runs_the_whole_chain() {
 /// A store with the dispatch aligned into it; returns the directory.
 fn dispatch_store() -> Dir {
     let dir = Dir::new();
-    let fr = crate::util::example("dispatch/dispatch.fr.txt");
-    let en = crate::util::example("dispatch/dispatch.en.txt");
-    dir.tmkit(&[
-        "align",
-        fr.to_str().unwrap(),
-        en.to_str().unwrap(),
-        "--src-lang",
-        "fr",
-        "--tgt-lang",
-        "en",
-        "--db",
-        "tm",
-    ])
-    .ok();
+    dir.align_dispatch(&["--db", "tm"]).ok();
     dir
 }
 
 #[test]
 fn maintenance_commands_keep_the_store_sound() {
     let dir = dispatch_store();
-    let units = |dir: &Dir| -> u64 {
-        let run = dir.tmkit(&["stats", "--db", "tm", "--json"]).ok();
-        serde_json::from_str::<serde_json::Value>(run.stdout.trim()).unwrap()["units"]
-            .as_u64()
-            .unwrap()
-    };
-    assert_eq!(units(&dir), 20);
+    assert_eq!(dir.units("tm"), 20);
     dir.tmkit(&["check", "--db", "tm"]).ok();
     // The same pairs again merge into the stored units.
-    let fr = crate::util::example("dispatch/dispatch.fr.txt");
-    let en = crate::util::example("dispatch/dispatch.en.txt");
-    dir.tmkit(&[
-        "align",
-        fr.to_str().unwrap(),
-        en.to_str().unwrap(),
-        "--src-lang",
-        "fr",
-        "--tgt-lang",
-        "en",
-        "--db",
-        "tm",
-    ])
-    .ok();
-    assert_eq!(units(&dir), 20);
+    dir.align_dispatch(&["--db", "tm"]).ok();
+    assert_eq!(dir.units("tm"), 20);
     let deleted = dir
         .tmkit(&["delete", "--db", "tm", "--id", "0", "--id", "1", "--json"])
         .ok();
@@ -170,7 +138,7 @@ fn maintenance_commands_keep_the_store_sound() {
         "{}",
         deleted.stdout
     );
-    assert_eq!(units(&dir), 18);
+    assert_eq!(dir.units("tm"), 18);
     dir.tmkit(&["delete", "--db", "tm"]).expect_code(2);
     dir.tmkit(&["dedupe", "--db", "tm"]).ok();
     let check = dir.tmkit(&["check", "--db", "tm", "--json"]).ok();
@@ -241,7 +209,7 @@ fn align_score_reports_strict_and_lax_f1() {
     let run = dir
         .tmkit(&["align-score", "pred.tsv", "gold.tsv", "--json"])
         .ok();
-    let v: serde_json::Value = serde_json::from_str(run.stdout.trim()).unwrap();
+    let v = run.json();
     // Strict: 2 of 4 predicted right, 2 of 3 gold found.
     assert!(
         (v["strict"]["precision"].as_f64().unwrap() - 0.5).abs() < 1e-9,
@@ -272,27 +240,13 @@ fn lexicon_build_saves_a_lexicon_the_aligner_uses() {
             "--json",
         ])
         .ok();
-    let v: serde_json::Value = serde_json::from_str(run.stdout.trim()).unwrap();
+    let v = run.json();
     assert!(v["pairs"].as_u64().unwrap() > 0, "{v}");
     // A relative path is relative to the directory tmkit ran in.
     assert!(dir.path(v["path"].as_str().unwrap()).exists(), "{v}");
     // Aligning with the store's lexicon still gives the gold links.
-    let fr = crate::util::example("dispatch/dispatch.fr.txt");
-    let en = crate::util::example("dispatch/dispatch.en.txt");
     let links = dir
-        .tmkit(&[
-            "align",
-            fr.to_str().unwrap(),
-            en.to_str().unwrap(),
-            "--src-lang",
-            "fr",
-            "--tgt-lang",
-            "en",
-            "--format",
-            "links",
-            "--db",
-            "tm",
-        ])
+        .align_dispatch(&["--format", "links", "--db", "tm"])
         .ok();
     let gold = std::fs::read_to_string(crate::util::example("dispatch/gold.tsv")).unwrap();
     assert_eq!(links.stdout.trim_end(), gold.trim_end());

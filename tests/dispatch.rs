@@ -49,21 +49,7 @@ fn dispatch_segments_like_the_gold_sentences() {
 #[test]
 fn dispatch_aligns_like_the_gold_links() {
     let dir = Dir::new();
-    let fr = example("dispatch/dispatch.fr.txt");
-    let en = example("dispatch/dispatch.en.txt");
-    let run = dir
-        .tmkit(&[
-            "align",
-            fr.to_str().unwrap(),
-            en.to_str().unwrap(),
-            "--src-lang",
-            "fr",
-            "--tgt-lang",
-            "en",
-            "--format",
-            "links",
-        ])
-        .ok();
+    let run = dir.align_dispatch(&["--format", "links"]).ok();
     let gold = read(&example("dispatch/gold.tsv"));
     assert_eq!(run.stdout.trim_end(), gold.trim_end());
 }
@@ -107,7 +93,7 @@ fn dispatch_round_trips_through_the_store_and_tmx() {
     let (dir, tmx) = aligned_store();
     let gold_links = non_blank_lines(&read(&example("dispatch/gold.tsv"))).len();
     let stats = dir.tmkit(&["stats", "--db", "tm", "--json"]).ok();
-    let stats: serde_json::Value = serde_json::from_str(stats.stdout.trim()).unwrap();
+    let stats = stats.json();
     assert_eq!(
         stats["units"], gold_links as u64,
         "one unit per link: {stats}"
@@ -116,7 +102,7 @@ fn dispatch_round_trips_through_the_store_and_tmx() {
     let import = dir
         .tmkit(&["import", tmx.to_str().unwrap(), "--db", "again", "--json"])
         .ok();
-    let summary: serde_json::Value = serde_json::from_str(import.stdout.trim()).unwrap();
+    let summary = import.json();
     assert_eq!(summary["type"], "summary");
     assert_eq!(summary["tus"], gold_links as u64);
     assert_eq!(summary["imported"], gold_links as u64);

@@ -13,10 +13,12 @@ const GOOD: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 </tmx>
 "#;
 
-fn units(dir: &Dir) -> u64 {
-    let run = dir.tmkit(&["stats", "--db", "tm", "--json"]).ok();
-    let v: serde_json::Value = serde_json::from_str(run.stdout.trim()).unwrap();
-    v["units"].as_u64().unwrap()
+/// A store `tm` holding the two units of [`GOOD`].
+fn good_store() -> Dir {
+    let dir = Dir::new();
+    dir.write("good.tmx", GOOD);
+    dir.tmkit(&["import", "good.tmx", "--db", "tm"]).ok();
+    dir
 }
 
 /// The error line of a failed command: exactly one line on stderr.
@@ -29,22 +31,18 @@ fn one_error_line(stderr: &str) -> &str {
 
 #[test]
 fn missing_file_is_named_and_exits_2() {
-    let dir = Dir::new();
-    dir.write("good.tmx", GOOD);
-    dir.tmkit(&["import", "good.tmx", "--db", "tm"]).ok();
+    let dir = good_store();
     let run = dir
         .tmkit(&["import", "nowhere.tmx", "--db", "tm"])
         .expect_code(2);
     let line = one_error_line(&run.stderr);
     assert!(line.contains("nowhere.tmx"), "{line}");
-    assert_eq!(units(&dir), 2);
+    assert_eq!(dir.units("tm"), 2);
 }
 
 #[test]
 fn a_file_that_is_not_tmx_is_rejected_with_its_position() {
-    let dir = Dir::new();
-    dir.write("good.tmx", GOOD);
-    dir.tmkit(&["import", "good.tmx", "--db", "tm"]).ok();
+    let dir = good_store();
     dir.write("notes.tmx", "These are my notes, not a memory.\n");
     let run = dir
         .tmkit(&["import", "notes.tmx", "--db", "tm"])
@@ -57,14 +55,12 @@ fn a_file_that_is_not_tmx_is_rejected_with_its_position() {
         .expect_code(2);
     let line = one_error_line(&run.stderr);
     assert!(line.contains("html.tmx:1:"), "{line}");
-    assert_eq!(units(&dir), 2);
+    assert_eq!(dir.units("tm"), 2);
 }
 
 #[test]
 fn a_truncated_tmx_imports_nothing() {
-    let dir = Dir::new();
-    dir.write("good.tmx", GOOD);
-    dir.tmkit(&["import", "good.tmx", "--db", "tm"]).ok();
+    let dir = good_store();
     // Cut inside the second unit: the first unit is well formed, but the
     // file is not, so nothing of it may land in the store.
     let cut = GOOD.find("Il pleut").unwrap();
@@ -76,9 +72,9 @@ fn a_truncated_tmx_imports_nothing() {
     let line = one_error_line(&run.stderr);
     let line_no = truncated.lines().count();
     assert!(line.contains(&format!("cut.tmx:{line_no}:")), "{line}");
-    let summary: serde_json::Value = serde_json::from_str(run.stdout.trim()).unwrap();
+    let summary = run.json();
     assert_eq!(summary["imported"], 0);
-    assert_eq!(units(&dir), 2, "the store changed");
+    assert_eq!(dir.units("tm"), 2, "the store changed");
     let lookup = dir.tmkit(&[
         "lookup",
         "--db",
@@ -107,7 +103,7 @@ fn a_broken_unit_is_skipped_and_the_rest_imports() {
     let run = dir
         .tmkit(&["import", "broken.tmx", "--db", "tm", "--json"])
         .expect_code(2);
-    let summary: serde_json::Value = serde_json::from_str(run.stdout.trim()).unwrap();
+    let summary = run.json();
     assert_eq!(
         (
             summary["tus"].as_u64(),
@@ -117,7 +113,7 @@ fn a_broken_unit_is_skipped_and_the_rest_imports() {
         (Some(2), Some(1), Some(1))
     );
     assert!(run.stderr.contains("broken.tmx:7:"), "{}", run.stderr);
-    assert_eq!(units(&dir), 1);
+    assert_eq!(dir.units("tm"), 1);
 }
 
 #[test]
@@ -140,7 +136,7 @@ fn tsv_lines_without_a_tab_are_reported() {
         ])
         .expect_code(2);
     assert!(run.stderr.contains("pairs.tsv:2:"), "{}", run.stderr);
-    assert_eq!(units(&dir), 2);
+    assert_eq!(dir.units("tm"), 2);
     let run = dir
         .tmkit(&["import", "pairs.tsv", "--db", "tm2"])
         .expect_code(2);
@@ -180,10 +176,10 @@ fn an_import_killed_midway_resumes_without_losing_or_doubling_units() {
     let run = dir
         .tmkit(&[&args[..], &["--resume", "--json"]].concat())
         .ok();
-    let summary: serde_json::Value = serde_json::from_str(run.stdout.trim()).unwrap();
+    let summary = run.json();
     assert_eq!(summary["tus"], 60_000, "{summary}");
     // keep-both would store a unit read twice twice: the count proves that
     // the resumed import stored each line exactly once.
-    assert_eq!(units(&dir), 60_000, "{summary}");
+    assert_eq!(dir.units("tm"), 60_000, "{summary}");
     dir.tmkit(&["check", "--db", "tm"]).ok();
 }

@@ -52,7 +52,38 @@ impl Dir {
     }
 }
 
+impl Dir {
+    /// Runs `tmkit align` on the bundled dispatch (French to English), with
+    /// `extra` arguments after the languages.
+    pub fn align_dispatch(&self, extra: &[&str]) -> Run {
+        let fr = example("dispatch/dispatch.fr.txt");
+        let en = example("dispatch/dispatch.en.txt");
+        let (fr, en) = (fr.to_str().unwrap(), en.to_str().unwrap());
+        self.tmkit(
+            &[
+                &["align", fr, en, "--src-lang", "fr", "--tgt-lang", "en"][..],
+                extra,
+            ]
+            .concat(),
+        )
+    }
+
+    /// How many units the store `db` holds, by `tmkit stats --json`.
+    pub fn units(&self, db: &str) -> u64 {
+        self.tmkit(&["stats", "--db", db, "--json"]).ok().json()["units"]
+            .as_u64()
+            .unwrap()
+    }
+}
+
 impl Run {
+    /// Stdout parsed as one JSON value.
+    #[track_caller]
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(self.stdout.trim())
+            .unwrap_or_else(|e| panic!("stdout is not one JSON value ({e}): {}", self.stdout))
+    }
+
     /// Panics with the output unless the exit code is `code`.
     #[track_caller]
     pub fn expect_code(self, code: i32) -> Run {

@@ -49,6 +49,30 @@ pub fn parse_lang(value: &str) -> Result<Lang, String> {
     Lang::parse(value).map_err(|e| e.to_string())
 }
 
+/// A document to segment, for `analyze` and `pretranslate`.
+#[derive(Debug, Args, Clone)]
+pub struct DocArgs {
+    /// The document (plain text; blank lines separate paragraphs).
+    pub file: PathBuf,
+    /// The document is one segment per line.
+    #[arg(long)]
+    pub presegmented: bool,
+}
+
+impl DocArgs {
+    /// The document's sentences, segmented with the built-in rules for `lang`
+    /// unless the document is presegmented.
+    pub fn sentences(&self, lang: &Lang) -> Result<Vec<tmkit_engine::Sentence>> {
+        let text = crate::cmd::read_input(Some(&self.file))?;
+        let splitter = if self.presegmented {
+            tmkit_engine::Splitter::Presegmented
+        } else {
+            tmkit_engine::Splitter::builtin(lang)
+        };
+        Ok(splitter.split(&text))
+    }
+}
+
 /// Messages on stderr.
 #[derive(Debug, Args, Clone, Default)]
 pub struct MessageArgs {

@@ -1,11 +1,11 @@
-use std::{io::Write, path::PathBuf, process::ExitCode};
+use std::{io::Write, process::ExitCode};
 
 use anyhow::Result;
 use serde_json::json;
-use tmkit_engine::{Splitter, Tm};
+use tmkit_engine::Tm;
 
 use crate::{
-    flags::{PairArgs, ScorerArg, StoreArgs},
+    flags::{DocArgs, PairArgs, ScorerArg, StoreArgs},
     out,
 };
 
@@ -21,15 +21,12 @@ use crate::{
 #[derive(Debug, clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct Args {
-    /// The document (plain text; blank lines separate paragraphs).
-    file: PathBuf,
+    #[command(flatten)]
+    doc: DocArgs,
     #[command(flatten)]
     store: StoreArgs,
     #[command(flatten)]
     pair: PairArgs,
-    /// The document is one segment per line.
-    #[arg(long)]
-    presegmented: bool,
     /// Scoring function.
     #[arg(long, value_enum, default_value_t = ScorerArg::Tmkit)]
     scorer: ScorerArg,
@@ -39,13 +36,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
-    let text = super::read_input(Some(&args.file))?;
-    let splitter = if args.presegmented {
-        Splitter::Presegmented
-    } else {
-        Splitter::builtin(&args.pair.src_lang)
-    };
-    let sentences = splitter.split(&text);
+    let sentences = args.doc.sentences(&args.pair.src_lang)?;
     let tm = Tm::open(&args.store.path()?)?;
     let memory = tm.memory(&args.pair.src_lang, &args.pair.tgt_lang, args.scorer.into())?;
     let analysis = memory.analyze(sentences.iter().map(|s| s.text.as_str()))?;
@@ -57,11 +48,11 @@ pub fn run(args: Args) -> Result<ExitCode> {
             .iter()
             .map(|(label, t)| json!({"band": label, "segments": t.segments, "words": t.words}))
             .collect();
-        let value = json!({"type": "analysis", "file": args.file.display().to_string(), "bands": bands,
+        let value = json!({"type": "analysis", "file": args.doc.file.display().to_string(), "bands": bands,
                            "total": {"segments": total.segments, "words": total.words}});
         out::json_line(&mut w, &value)?;
     } else {
-        writeln!(w, "{}", args.file.display())?;
+        writeln!(w, "{}", args.doc.file.display())?;
         writeln!(
             w,
             "{:<12} {:>9} {:>9} {:>7}",

@@ -2,10 +2,10 @@ use std::{io::Write, path::PathBuf, process::ExitCode};
 
 use anyhow::{Context, Result};
 use tmkit_core::Tu;
-use tmkit_engine::{write_tmx, Splitter, Tm};
+use tmkit_engine::{write_tmx, Tm};
 
 use crate::{
-    flags::{PairArgs, StoreArgs},
+    flags::{DocArgs, PairArgs, StoreArgs},
     out,
 };
 
@@ -23,15 +23,12 @@ use crate::{
 #[derive(Debug, clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct Args {
-    /// The document (plain text; blank lines separate paragraphs).
-    file: PathBuf,
+    #[command(flatten)]
+    doc: DocArgs,
     #[command(flatten)]
     store: StoreArgs,
     #[command(flatten)]
     pair: PairArgs,
-    /// The document is one segment per line.
-    #[arg(long)]
-    presegmented: bool,
     /// Lowest score used.
     #[arg(long, default_value_t = 75, value_parser = clap::value_parser!(u8).range(1..=100))]
     min: u8,
@@ -51,12 +48,7 @@ enum Format {
 
 pub fn run(args: Args) -> Result<ExitCode> {
     let (src, tgt) = (&args.pair.src_lang, &args.pair.tgt_lang);
-    let text = super::read_input(Some(&args.file))?;
-    let splitter = if args.presegmented {
-        Splitter::Presegmented
-    } else {
-        Splitter::builtin(src)
-    };
+    let sentences = args.doc.sentences(src)?;
     let tm = Tm::open(&args.store.path()?)?;
     let memory = tm.memory(src, tgt, Default::default())?;
     let mut w: Box<dyn Write> = match &args.output {
@@ -68,7 +60,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     };
     let mut filled = Vec::new();
     let mut total = 0;
-    for sentence in splitter.split(&text) {
+    for sentence in sentences {
         total += 1;
         let best = memory
             .lookup(&sentence.text, 1, args.min)?
