@@ -45,7 +45,7 @@ pub use crate::{
     text::{Sentence, Splitter},
     tm::{
         write_tmx, write_tsv, ConcordanceMatch, ExportFormat, ImportOptions, ImportSummary, Match,
-        Memory, Tm,
+        Memory, Progress, Tm,
     },
 };
 pub use tmkit_align::{parse_links, score_links, Aligner, Lexicon, Link, Prf, Scores};

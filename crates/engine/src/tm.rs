@@ -2,6 +2,10 @@ use std::{
     collections::BTreeMap,
     io::Write,
     path::{Path, PathBuf},
+    sync::{
+        atomic::{AtomicU64, Ordering},
+        Arc,
+    },
 };
 
 use serde::Serialize;
@@ -115,12 +119,13 @@ impl Tm {
     /// in atomic batches; a fatal error (the file is not XML, is cut short)
     /// aborts the import, removing the units it added.
     ///
-    /// `progress` is called with the number of units read so far.
+    /// `progress` is called after each chunk of units read with the units
+    /// read so far and how far into the file the reader is.
     pub fn import_file(
         &self,
         path: &Path,
         opts: &ImportOptions,
-        progress: &mut dyn FnMut(u64),
+        progress: &mut dyn FnMut(Progress),
     ) -> Result<ImportSummary> {
         let file = path.display().to_string();
         let name = path
@@ -128,6 +133,13 @@ impl Tm {
             .and_then(|n| n.to_str())
             .unwrap_or("")
             .to_ascii_lowercase();
+        let opened = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+        let bytes_total = opened.metadata().map(|m| m.len()).unwrap_or(0);
+        let bytes_read = Arc::new(AtomicU64::new(0));
+        let counted = Counted {
+            inner: opened,
+            read: Arc::clone(&bytes_read),
+        };
         let is_tsv = [".tsv", ".txt", ".tsv.gz", ".txt.gz"]
             .iter()
             .any(|e| name.ends_with(e));
@@ -140,9 +152,11 @@ impl Tm {
                     )))
                 }
             };
-            Input::Tsv(Box::new(tsv_units(path, src, tgt)?))
+            Input::Tsv(Box::new(tsv_units(counted, path, src, tgt)))
         } else {
-            Input::Tmx(Box::new(TmxReader::from_path(path)?.strict(opts.strict)))
+            Input::Tmx(Box::new(
+                TmxReader::from_reader(counted, &file)?.strict(opts.strict),
+            ))
         };
         let mut summary = ImportSummary {
             file,
@@ -187,7 +201,11 @@ impl Tm {
                     self.flush_batch(&mut import, src_lang.as_ref(), opts, &mut buf, &mut summary)?;
                 }
             }
-            progress(summary.tus);
+            progress(Progress {
+                units: summary.tus,
+                bytes_read: bytes_read.load(Ordering::Relaxed),
+                bytes_total,
+            });
         }
         // Dropping the receiver stops a reader that is still going.
         drop(rx);
@@ -414,6 +432,31 @@ impl Tm {
     }
 }
 
+/// How far an import has come.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Progress {
+    /// Units read so far.
+    pub units: u64,
+    /// Bytes of the file read so far (compressed bytes for `.gz`).
+    pub bytes_read: u64,
+    /// The file's size in bytes.
+    pub bytes_total: u64,
+}
+
+/// A reader that counts the bytes it hands out, for progress and ETA.
+struct Counted<R> {
+    inner: R,
+    read: Arc<AtomicU64>,
+}
+
+impl<R: std::io::Read> std::io::Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
 /// A unit read from an input, or a message and whether it is fatal.
 type UnitResult = std::result::Result<Tu, (String, bool)>;
 
@@ -483,8 +526,12 @@ impl Input {
 
 /// The units of a `source<TAB>target` file (gzip-compressed when its name
 /// ends in `.gz`), read line by line: memory does not grow with the file.
-fn tsv_units(path: &Path, src: Lang, tgt: Lang) -> Result<impl Iterator<Item = UnitResult> + Send> {
-    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+fn tsv_units(
+    file: impl std::io::Read + Send + 'static,
+    path: &Path,
+    src: Lang,
+    tgt: Lang,
+) -> impl Iterator<Item = UnitResult> + Send {
     let raw: Box<dyn std::io::Read + Send> = if path
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("gz"))
@@ -495,7 +542,7 @@ fn tsv_units(path: &Path, src: Lang, tgt: Lang) -> Result<impl Iterator<Item = U
     };
     let name = path.display().to_string();
     let lines = std::io::BufRead::lines(std::io::BufReader::with_capacity(1 << 16, raw));
-    Ok(lines.enumerate().filter_map(move |(i, line)| {
+    lines.enumerate().filter_map(move |(i, line)| {
         let line = match line {
             Ok(line) => line,
             Err(e) => return Some(Err((format!("{name}:{}: cannot read: {e}", i + 1), true))),
@@ -517,7 +564,7 @@ fn tsv_units(path: &Path, src: Lang, tgt: Lang) -> Result<impl Iterator<Item = U
                 false,
             )),
         })
-    }))
+    })
 }
 
 fn truncate(text: &str, max: usize) -> String {
