@@ -63,12 +63,78 @@ impl Tm {
         Ok((path, lexicon.len()))
     }
 
-    /// The lexicon saved for the pair by [`Tm::build_lexicon`], if any.
+    /// The lexicon saved for the pair by [`Tm::build_lexicon`], if any: the
+    /// one built for exactly these tags, else one whose languages match them
+    /// ([`Lang::matches`]: a lexicon built for `fr`/`en` serves `fr-FR`/`en-US`).
     pub fn saved_lexicon(&self, src: &Lang, tgt: &Lang) -> Result<Option<Lexicon>> {
-        let path = lexicon_path(self.path(), src, tgt);
-        if !path.exists() {
-            return Ok(None);
+        let exact = lexicon_path(self.path(), src, tgt);
+        if exact.exists() {
+            return read_dictionary(&exact).map(Some);
         }
-        read_dictionary(&path).map(Some)
+        let Ok(entries) = std::fs::read_dir(self.path().join("lexicons")) else {
+            return Ok(None);
+        };
+        let mut found: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                let Some((a, b)) = p
+                    .file_stem()
+                    .and_then(|s| s.to_str())
+                    .filter(|_| p.extension().is_some_and(|e| e == "lex"))
+                    .and_then(|s| s.split_once('_'))
+                else {
+                    return false;
+                };
+                matches!((Lang::parse(a), Lang::parse(b)), (Ok(a), Ok(b)) if a.matches(src) && b.matches(tgt))
+            })
+            .collect();
+        found.sort();
+        match found.first() {
+            Some(path) => read_dictionary(path).map(Some),
+            None => Ok(None),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use tmkit_core::{Lang, Tu};
+
+    use crate::Tm;
+
+    fn lang(s: &str) -> Lang {
+        Lang::parse(s).unwrap()
+    }
+
+    #[test]
+    fn a_lexicon_built_for_general_tags_serves_regional_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let tm = Tm::open(&dir.path().join("tm")).unwrap();
+        let units = (0..20)
+            .map(|i| {
+                Tu::bilingual(
+                    lang("fr"),
+                    format!("le chat {i}").as_str(),
+                    lang("en"),
+                    format!("the cat {i}").as_str(),
+                )
+            })
+            .collect();
+        tm.add_units("cats", &lang("fr"), units).unwrap();
+        let (_, pairs) = tm.build_lexicon(&lang("fr"), &lang("en")).unwrap();
+        assert!(pairs > 0);
+        let found = tm
+            .saved_lexicon(&lang("fr-FR"), &lang("en-US"))
+            .unwrap()
+            .expect("lexicon found");
+        assert!(
+            found.translations("chat").iter().any(|(t, _)| t == "cat"),
+            "{:?}",
+            found.translations("chat")
+        );
+        assert!(tm
+            .saved_lexicon(&lang("de"), &lang("en"))
+            .unwrap()
+            .is_none());
     }
 }
