@@ -251,3 +251,58 @@ fn lexicon_build_saves_a_lexicon_the_aligner_uses() {
     let gold = std::fs::read_to_string(crate::util::example("dispatch/gold.tsv")).unwrap();
     assert_eq!(links.stdout.trim_end(), gold.trim_end());
 }
+
+#[test]
+fn lookup_substitutes_numbers_and_explains_scores() {
+    let dir = Dir::new();
+    dir.write(
+        "pairs.tsv",
+        "Il reste 3 fichiers à copier.\t3 files left to copy.\n",
+    );
+    dir.tmkit(&[
+        "import",
+        "pairs.tsv",
+        "--db",
+        "tm",
+        "--src-lang",
+        "fr",
+        "--tgt-lang",
+        "en",
+    ])
+    .ok();
+    let args = [
+        "lookup",
+        "--db",
+        "tm",
+        "--src-lang",
+        "fr",
+        "--tgt-lang",
+        "en",
+    ];
+    let run = dir
+        .tmkit(&[&args[..], &["--json", "Il reste 12 fichiers à copier."]].concat())
+        .ok();
+    let hit = &run.json()["matches"][0];
+    let score = hit["score"].as_u64().unwrap();
+    assert!((95..=99).contains(&score), "only a number differs: {hit}");
+    assert_eq!(hit["substituted"], "12 files left to copy.", "{hit}");
+    assert!(
+        hit["explanation"]["penalties"]
+            .as_array()
+            .is_some_and(|p| !p.is_empty()),
+        "{hit}"
+    );
+    let explained = dir
+        .tmkit(&[&args[..], &["--explain", "Il reste 3 dossiers à copier."]].concat())
+        .ok();
+    assert!(
+        explained.stdout.contains("fichiers") && explained.stdout.contains("dossiers"),
+        "{}",
+        explained.stdout
+    );
+    assert!(
+        explained.stdout.contains("| "),
+        "no breakdown: {}",
+        explained.stdout
+    );
+}
