@@ -190,7 +190,7 @@ impl SledStore {
             let pid: Option<u32> = fs::read_to_string(path.join(LOCK_FILE))
                 .ok()
                 .and_then(|s| s.trim().parse().ok());
-            let ours = pid.map_or(true, |p| p == std::process::id());
+            let ours = pid.is_none_or(|p| p == std::process::id());
             if !ours || std::time::Instant::now() >= deadline {
                 return Err(Error::Locked {
                     path: path.to_path_buf(),

@@ -243,13 +243,13 @@ impl Filter {
     /// Whether `record` passes the filter.
     pub fn accepts(&self, record: &Record) -> bool {
         (self.ids.is_empty() || self.ids.contains(&record.id))
-            && self.import.map_or(true, |b| record.batch == b)
-            && self.lang.as_ref().map_or(true, |l| {
+            && self.import.is_none_or(|b| record.batch == b)
+            && self.lang.as_ref().is_none_or(|l| {
                 record.tu.variants.iter().any(|v| v.lang.matches(l))
             })
-            && self.since.map_or(true, |t| record.created >= t)
-            && self.until.map_or(true, |t| record.created < t)
-            && self.prop.as_ref().map_or(true, |(label, value)| {
+            && self.since.is_none_or(|t| record.created >= t)
+            && self.until.is_none_or(|t| record.created < t)
+            && self.prop.as_ref().is_none_or(|(label, value)| {
                 let hit = |props: &[tmkit_core::Prop]| {
                     props
                         .iter()
