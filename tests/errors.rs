@@ -183,3 +183,82 @@ fn an_import_killed_midway_resumes_without_losing_or_doubling_units() {
     assert_eq!(dir.units("tm"), 60_000, "{summary}");
     dir.tmkit(&["check", "--db", "tm"]).ok();
 }
+
+#[test]
+fn lookups_work_while_an_import_runs_and_a_second_writer_is_refused() {
+    let dir = Dir::new();
+    let n = 120_000;
+    let lines: String = (0..n)
+        .map(|i| format!("Le rapport numéro {i} a été publié hier.\tReport number {i} was published yesterday.\n"))
+        .collect();
+    dir.write("big.tsv", lines);
+    dir.write("other.tsv", "Bonjour.\tHello.\n");
+    let import = std::process::Command::new(env!("CARGO_BIN_EXE_tmkit"))
+        .args([
+            "import",
+            "big.tsv",
+            "--db",
+            "tm",
+            "--src-lang",
+            "fr",
+            "--tgt-lang",
+            "en",
+        ])
+        .current_dir(dir.tmp.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait for the import to hold the store (its writer lock file appears).
+    let started = std::time::Instant::now();
+    while !dir.path("tm/tmkit.writer").exists() && started.elapsed().as_secs() < 20 {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    // A second writer is told at once who holds the store.
+    let other = dir
+        .tmkit(&[
+            "import",
+            "other.tsv",
+            "--db",
+            "tm",
+            "--src-lang",
+            "fr",
+            "--tgt-lang",
+            "en",
+        ])
+        .expect_code(2);
+    assert!(
+        other.stderr.contains("being written by process"),
+        "{}",
+        other.stderr
+    );
+    // A lookup gets its answer while the import goes on.
+    let hit = dir
+        .tmkit(&[
+            "lookup",
+            "--db",
+            "tm",
+            "--src-lang",
+            "fr",
+            "--tgt-lang",
+            "en",
+            "--json",
+            "Le rapport numéro 7 a été publié hier.",
+        ])
+        .ok();
+    assert_eq!(hit.json()["matches"][0]["score"], 100, "{}", hit.stdout);
+    let during = dir.units("tm");
+    let out = import.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        during < n,
+        "the import had ended before the lookup ({during} units)"
+    );
+    assert_eq!(dir.units("tm"), n);
+    dir.tmkit(&["check", "--db", "tm"]).ok();
+}

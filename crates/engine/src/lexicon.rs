@@ -30,19 +30,14 @@ impl Tm {
     /// coefficient of co-occurrence in units), for the aligner.
     pub fn learn_lexicon(&self, src: &Lang, tgt: &Lang) -> Result<Lexicon> {
         let mut pairs = Vec::new();
-        let mut failure = None;
-        for record in self.records_of(src, tgt)? {
-            match record {
-                Ok(pair) => pairs.push(pair),
-                Err(e) => {
-                    failure = Some(e);
-                    break;
-                }
-            }
-        }
-        if let Some(e) = failure {
-            return Err(e);
-        }
+        self.for_each_unit(src, tgt, &mut |tu| {
+            let text = |lang| {
+                tu.variant(lang)
+                    .map(|v| v.seg.plain_text())
+                    .unwrap_or_default()
+            };
+            pairs.push((text(src), text(tgt)));
+        })?;
         Ok(Lexicon::learn(pairs, &LearnOptions::new()))
     }
 

@@ -55,5 +55,6 @@ pub use tmkit_store::{DedupeReport, Fault, Filter, ImportInfo, OnDuplicate, Stat
 mod align;
 mod error;
 mod lexicon;
+mod sharing;
 mod text;
 mod tm;

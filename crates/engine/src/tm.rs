@@ -4,7 +4,7 @@ use std::{
     path::{Path, PathBuf},
     sync::{
         atomic::{AtomicU64, Ordering},
-        Arc,
+        Arc, RwLock, RwLockReadGuard,
     },
 };
 
@@ -16,15 +16,32 @@ use tmkit_store::{
 };
 use tmkit_tmx::{TmxReader, TmxWriter, WriteOptions};
 
-use crate::{align::CONFIDENCE_PROP, Error, Result};
+use crate::{align::CONFIDENCE_PROP, sharing, Error, Result};
 
 /// How many units go into one atomic write.
 const BATCH: usize = 10_000;
 
 /// An opened translation memory (a sled store on disk).
 pub struct Tm {
-    store: SledStore,
+    /// `None` only while an import has stepped aside for another process.
+    store: RwLock<Option<SledStore>>,
     path: PathBuf,
+    /// Held while this process uses a store another process is importing
+    /// into (dropped after the store, so the importer waits for the close).
+    _ticket: Option<sharing::Ticket>,
+}
+
+/// A read guard on the open store.
+struct StoreRef<'a>(RwLockReadGuard<'a, Option<SledStore>>);
+
+impl std::ops::Deref for StoreRef<'_> {
+    type Target = SledStore;
+    fn deref(&self) -> &SledStore {
+        // `store()` only hands out a guard on `Some`.
+        self.0
+            .as_ref()
+            .unwrap_or_else(|| unreachable!("checked by Tm::store"))
+    }
 }
 
 /// Settings of an import.
@@ -84,12 +101,55 @@ pub enum ExportFormat {
 
 impl Tm {
     /// Opens the store in `path`, creating it when absent.
+    ///
+    /// When another process is importing into the store, this waits (up to
+    /// two minutes) for the importer to step aside between two batches; the
+    /// import goes on once this `Tm` is dropped.
     pub fn open(path: &Path) -> Result<Tm> {
-        let store = SledStore::open(path)?;
+        let (store, ticket) = match SledStore::open(path) {
+            Ok(store) => (store, None),
+            Err(tmkit_store::Error::Locked { .. }) if sharing::writer_elsewhere(path) => {
+                let ticket = sharing::take_ticket(path)?;
+                let store = sharing::open_when_free(|| Ok(SledStore::open(path)?))?;
+                (store, Some(ticket))
+            }
+            Err(e) => return Err(e.into()),
+        };
         Ok(Tm {
-            store,
+            store: RwLock::new(Some(store)),
             path: path.to_path_buf(),
+            _ticket: ticket,
         })
+    }
+
+    /// The open store.
+    fn store(&self) -> Result<StoreRef<'_>> {
+        let guard = self.store.read().unwrap_or_else(|e| e.into_inner());
+        if guard.is_none() {
+            return Err(Error::Usage(format!(
+                "{}: the store is closed",
+                self.path.display()
+            )));
+        }
+        Ok(StoreRef(guard))
+    }
+
+    /// Between two batches of an import: if another process asked for the
+    /// store, close it, wait until that process is done, and open it again.
+    fn step_aside_if_asked(&self) -> Result<()> {
+        if !sharing::readers_waiting(&self.path) {
+            return Ok(());
+        }
+        {
+            let mut slot = self.store.write().unwrap_or_else(|e| e.into_inner());
+            if let Some(store) = slot.take() {
+                store.flush()?;
+            }
+        }
+        sharing::wait_for_readers(&self.path);
+        let store = sharing::open_when_free(|| Ok(SledStore::open(&self.path)?))?;
+        *self.store.write().unwrap_or_else(|e| e.into_inner()) = Some(store);
+        Ok(())
     }
 
     /// The store directory.
@@ -100,16 +160,17 @@ impl Tm {
     /// Stores `units` as one import named `source` with source language
     /// `src_lang` (merging duplicates), and flushes.
     pub fn add_units(&self, source: &str, src_lang: &Lang, units: Vec<Tu>) -> Result<PutReport> {
+        let _writer = sharing::lock_writer(&self.path)?;
         let import = self
-            .store
+            .store()?
             .begin_import(&ImportMeta::new(source, src_lang.clone()))?;
-        match self.store.put_batch(import, units) {
+        match self.store()?.put_batch(import, units) {
             Ok(report) => {
-                self.store.commit_import(import)?;
+                self.store()?.commit_import(import)?;
                 Ok(report)
             }
             Err(err) => {
-                self.store.abort_import(import)?;
+                self.store()?.abort_import(import)?;
                 Err(err.into())
             }
         }
@@ -158,6 +219,7 @@ impl Tm {
                 TmxReader::from_reader(counted, &file)?.strict(opts.strict),
             ))
         };
+        let _writer = sharing::lock_writer(&self.path)?;
         let mut summary = ImportSummary {
             file,
             ..Default::default()
@@ -167,7 +229,7 @@ impl Tm {
         // again, not stored again.
         let mut already = 0;
         if opts.resume {
-            if let Some(info) = self.store.resume_point(&summary.file)? {
+            if let Some(info) = self.store()?.resume_point(&summary.file)? {
                 import = Some(info.id);
                 already = info.consumed;
                 summary.imported = info.added + info.merged + info.replaced;
@@ -199,6 +261,7 @@ impl Tm {
                 }
                 if buf.len() == BATCH {
                     self.flush_batch(&mut import, src_lang.as_ref(), opts, &mut buf, &mut summary)?;
+                    self.step_aside_if_asked()?;
                 }
             }
             progress(Progress {
@@ -213,7 +276,7 @@ impl Tm {
         if let Some(message) = fatal {
             summary.errors.push(message.clone());
             if let Some(id) = import {
-                self.store.abort_import(id)?;
+                self.store()?.abort_import(id)?;
             }
             summary.imported = 0;
             summary.languages.clear();
@@ -223,7 +286,7 @@ impl Tm {
         }
         self.flush_batch(&mut import, src_lang.as_ref(), opts, &mut buf, &mut summary)?;
         if let Some(id) = import {
-            self.store.commit_import(id)?;
+            self.store()?.commit_import(id)?;
         }
         Ok(summary)
     }
@@ -255,7 +318,7 @@ impl Tm {
                             summary.file
                         ))
                     })?;
-                let id = self.store.begin_import(
+                let id = self.store()?.begin_import(
                     &ImportMeta::new(summary.file.clone(), src).policy(opts.on_duplicate),
                 )?;
                 *import = Some(id);
@@ -273,7 +336,7 @@ impl Tm {
         // import spend 2.2 s waiting for the disk instead of 0.9 s (here);
         // sled flushes on its own every 500 ms, and the import flushes when it
         // commits.
-        let report = self.store.put_batch(id, units)?;
+        let report = self.store()?.put_batch(id, units)?;
         for (i, reason) in &report.rejected {
             if let Some(langs) = counts.get_mut(*i) {
                 langs.clear();
@@ -301,7 +364,8 @@ impl Tm {
         format: ExportFormat,
         w: &mut dyn Write,
     ) -> Result<u64> {
-        let units = self.store.units(src, tgt)?;
+        let store = self.store()?;
+        let units = store.units(src, tgt)?;
         let mut n = 0;
         match format {
             ExportFormat::Tsv => {
@@ -330,47 +394,39 @@ impl Tm {
 
     /// Figures about the store.
     pub fn stats(&self) -> Result<Stats> {
-        Ok(self.store.stats()?)
+        Ok(self.store()?.stats()?)
     }
 
-    /// The (source, target) plain texts of every unit of the pair.
-    pub fn records_of<'s>(
-        &'s self,
-        src: &'s Lang,
-        tgt: &'s Lang,
-    ) -> Result<impl Iterator<Item = Result<(String, String)>> + 's> {
-        Ok(self.store.units(src, tgt)?.map(move |record| {
-            let record = record?;
-            let text = |lang| {
-                record
-                    .tu
-                    .variant(lang)
-                    .map(|v| v.seg.plain_text())
-                    .unwrap_or_default()
-            };
-            Ok((text(src), text(tgt)))
-        }))
+    /// Calls `f` with every unit of the pair, in id order.
+    pub fn for_each_unit(&self, src: &Lang, tgt: &Lang, f: &mut dyn FnMut(&Tu)) -> Result<()> {
+        let store = self.store()?;
+        for record in store.units(src, tgt)? {
+            f(&record?.tu);
+        }
+        Ok(())
     }
 
     /// Checks the store's integrity; empty when it is sound.
     pub fn check(&self) -> Result<Vec<Fault>> {
-        Ok(self.store.check()?)
+        Ok(self.store()?.check()?)
     }
 
     /// Deletes the units `filter` selects; returns how many.
     pub fn delete(&self, filter: &Filter) -> Result<u64> {
-        Ok(self.store.delete(filter)?)
+        let _writer = sharing::lock_writer(&self.path)?;
+        Ok(self.store()?.delete(filter)?)
     }
 
     /// Applies a duplicate policy to the units already stored.
     pub fn dedupe(&self, policy: OnDuplicate) -> Result<DedupeReport> {
-        Ok(self.store.dedupe(policy)?)
+        let _writer = sharing::lock_writer(&self.path)?;
+        Ok(self.store()?.dedupe(policy)?)
     }
 
     /// Loads the sources of the pair into a fuzzy index.
     pub fn memory(&self, src: &Lang, tgt: &Lang, scorer: Scorer) -> Result<Memory<'_>> {
         let mut index = Index::new(scorer);
-        for source in self.store.sources(src, tgt)? {
+        for source in self.store()?.sources(src, tgt)? {
             let (id, text) = source?;
             index.add(id.0, &text);
         }
@@ -399,7 +455,7 @@ impl Tm {
         if query.is_empty() {
             return Ok(out);
         }
-        for record in self.store.units(src, tgt)? {
+        for record in self.store()?.units(src, tgt)? {
             let record = record?;
             let plain = |lang| {
                 record
@@ -718,7 +774,7 @@ impl Memory<'_> {
             let floor = hits.last().map(|h| h.score);
             let mut matches = Vec::with_capacity(hits.len());
             for hit in hits {
-                let Some(record) = self.tm.store.get(TuId(hit.key))? else {
+                let Some(record) = self.tm.store()?.get(TuId(hit.key))? else {
                     continue;
                 };
                 let tu = &record.tu;

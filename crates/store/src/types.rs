@@ -244,9 +244,10 @@ impl Filter {
     pub fn accepts(&self, record: &Record) -> bool {
         (self.ids.is_empty() || self.ids.contains(&record.id))
             && self.import.is_none_or(|b| record.batch == b)
-            && self.lang.as_ref().is_none_or(|l| {
-                record.tu.variants.iter().any(|v| v.lang.matches(l))
-            })
+            && self
+                .lang
+                .as_ref()
+                .is_none_or(|l| record.tu.variants.iter().any(|v| v.lang.matches(l)))
             && self.since.is_none_or(|t| record.created >= t)
             && self.until.is_none_or(|t| record.created < t)
             && self.prop.as_ref().is_none_or(|(label, value)| {
