@@ -140,6 +140,41 @@ fn maintenance_commands_keep_the_store_sound() {
     );
     assert_eq!(dir.units("tm"), 18);
     dir.tmkit(&["delete", "--db", "tm"]).expect_code(2);
+    // A second import; export can take it alone.
+    dir.write("more.tsv", "Merci beaucoup.\tThank you very much.\n");
+    dir.tmkit(&[
+        "import",
+        "more.tsv",
+        "--db",
+        "tm",
+        "--src-lang",
+        "fr",
+        "--tgt-lang",
+        "en",
+    ])
+    .ok();
+    let pair = [
+        "--db",
+        "tm",
+        "--src-lang",
+        "fr",
+        "--tgt-lang",
+        "en",
+        "--format",
+        "tsv",
+    ];
+    let stats = dir.tmkit(&["stats", "--db", "tm", "--json"]).ok().json();
+    let imports = stats["imports"].as_array().unwrap();
+    let more = imports.iter().find(|i| i["file"] == "more.tsv").unwrap();
+    let id = more["id"].to_string();
+    let only = dir
+        .tmkit(&[&["export", "--import", id.as_str()][..], &pair].concat())
+        .ok();
+    assert_eq!(only.stdout, "Merci beaucoup.\tThank you very much.\n");
+    let all = dir.tmkit(&[&["export"][..], &pair].concat()).ok();
+    assert_eq!(all.stdout.lines().count(), 19);
+    dir.tmkit(&[&["export", "--prop", "nonsense"][..], &pair].concat())
+        .expect_code(2);
     dir.tmkit(&["dedupe", "--db", "tm"]).ok();
     let check = dir.tmkit(&["check", "--db", "tm", "--json"]).ok();
     assert!(check.stdout.contains("\"sound\":true"), "{}", check.stdout);

@@ -229,7 +229,7 @@ fn lookups_work_while_an_import_runs_and_a_second_writer_is_refused() {
         ])
         .expect_code(2);
     assert!(
-        other.stderr.contains("being written by process"),
+        other.stderr.contains("locked by process"),
         "{}",
         other.stderr
     );

@@ -81,6 +81,52 @@ pub struct MessageArgs {
     pub no_messages: bool,
 }
 
+/// Which units a command applies to: every criterion given must hold.
+#[derive(Debug, Args, Clone, Default)]
+pub struct FilterArgs {
+    /// A unit id (repeatable).
+    #[arg(long = "id", value_name = "ID")]
+    pub ids: Vec<u64>,
+    /// The units stored by this import (see `tmkit stats`).
+    #[arg(long, value_name = "N")]
+    pub import: Option<u64>,
+    /// Units having a variant in this language.
+    #[arg(long, value_name = "LANG", value_parser = parse_lang)]
+    pub lang: Option<Lang>,
+    /// Units stored on or after this date (YYYY-MM-DD, UTC).
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub since: Option<u64>,
+    /// Units stored before this date (YYYY-MM-DD, UTC).
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub until: Option<u64>,
+    /// Units with this prop, as TYPE=VALUE.
+    #[arg(long, value_name = "TYPE=VALUE")]
+    pub prop: Option<String>,
+}
+
+impl FilterArgs {
+    /// The store filter these flags describe.
+    pub fn filter(&self) -> Result<tmkit_engine::Filter> {
+        let prop = match &self.prop {
+            Some(p) => match p.split_once('=') {
+                Some((k, v)) if !k.is_empty() => Some((k.to_string(), v.to_string())),
+                _ => {
+                    anyhow::bail!("--prop {p:?}: expected TYPE=VALUE, e.g. --prop x-origin=machine")
+                }
+            },
+            None => None,
+        };
+        Ok(tmkit_engine::Filter {
+            ids: self.ids.iter().map(|&i| tmkit_core::TuId(i)).collect(),
+            import: self.import,
+            lang: self.lang.clone(),
+            since: self.since,
+            until: self.until,
+            prop,
+        })
+    }
+}
+
 /// A duplicate policy on the command line.
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
 pub enum Duplicate {

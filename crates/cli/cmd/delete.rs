@@ -2,11 +2,10 @@ use std::{io::Write, process::ExitCode};
 
 use anyhow::{bail, Result};
 use serde_json::json;
-use tmkit_core::{Lang, TuId};
-use tmkit_engine::{Filter, Tm};
+use tmkit_engine::Tm;
 
 use crate::{
-    flags::{parse_date, parse_lang, StoreArgs},
+    flags::{FilterArgs, StoreArgs},
     out,
 };
 
@@ -25,45 +24,15 @@ use crate::{
 pub struct Args {
     #[command(flatten)]
     store: StoreArgs,
-    /// A unit id (repeatable).
-    #[arg(long = "id", value_name = "ID")]
-    ids: Vec<u64>,
-    /// The units stored by this import (see `tmkit stats`).
-    #[arg(long, value_name = "N")]
-    import: Option<u64>,
-    /// Units having a variant in this language.
-    #[arg(long, value_name = "LANG", value_parser = parse_lang)]
-    lang: Option<Lang>,
-    /// Units stored on or after this date (YYYY-MM-DD, UTC).
-    #[arg(long, value_name = "DATE", value_parser = parse_date)]
-    since: Option<u64>,
-    /// Units stored before this date (YYYY-MM-DD, UTC).
-    #[arg(long, value_name = "DATE", value_parser = parse_date)]
-    until: Option<u64>,
-    /// Units with this prop, as TYPE=VALUE.
-    #[arg(long, value_name = "TYPE=VALUE")]
-    prop: Option<String>,
+    #[command(flatten)]
+    filter: FilterArgs,
     /// Print one JSON object.
     #[arg(long)]
     json: bool,
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
-    let prop = match &args.prop {
-        Some(p) => match p.split_once('=') {
-            Some((k, v)) if !k.is_empty() => Some((k.to_string(), v.to_string())),
-            _ => bail!("--prop {p:?}: expected TYPE=VALUE, e.g. --prop x-origin=machine"),
-        },
-        None => None,
-    };
-    let filter = Filter {
-        ids: args.ids.iter().map(|&i| TuId(i)).collect(),
-        import: args.import,
-        lang: args.lang.clone(),
-        since: args.since,
-        until: args.until,
-        prop,
-    };
+    let filter = args.filter.filter()?;
     if filter.is_all() {
         bail!("delete needs a criterion (--id, --import, --lang, --since, --until or --prop)");
     }

@@ -107,7 +107,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let mut file = std::io::BufWriter::new(
         std::fs::File::create(&tmx).with_context(|| format!("{}: cannot create", tmx.display()))?,
     );
-    let n = tm.export(&fr, &en, ExportFormat::Tmx, &mut file)?;
+    let n = tm.export(&fr, &en, &Default::default(), ExportFormat::Tmx, &mut file)?;
     file.flush()?;
     drop(file);
     writeln!(w, "4. export   {n} units as TMX 1.4b: {}", tmx.display())?;

@@ -4,7 +4,7 @@ use anyhow::{Context, Result};
 use tmkit_engine::{ExportFormat, Tm};
 
 use crate::{
-    flags::{PairArgs, StoreArgs},
+    flags::{FilterArgs, PairArgs, StoreArgs},
     out,
 };
 
@@ -17,6 +17,7 @@ use crate::{
 /// Examples:
 ///   tmkit export --db ./tm --src-lang fr --tgt-lang en -o memory.tmx
 ///   tmkit export --src-lang fr --tgt-lang en --format tsv > pairs.tsv
+///   tmkit export --src-lang fr --tgt-lang en --import 3 --since 2024-01-01 -o new.tmx
 #[derive(Debug, clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct Args {
@@ -33,6 +34,9 @@ pub struct Args {
     /// Keep inline markup in TMX output (level 2).
     #[arg(long)]
     markup: bool,
+    /// Export only some units (by default, every unit of the pair).
+    #[command(flatten)]
+    filter: FilterArgs,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -47,6 +51,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         (Format::Tmx, false) => ExportFormat::Tmx,
         (Format::Tmx, true) => ExportFormat::TmxMarkup,
     };
+    let filter = args.filter.filter()?;
     let tm = Tm::open(&args.store.path()?)?;
     let n = match &args.output {
         Some(path) => {
@@ -56,7 +61,13 @@ pub fn run(args: Args) -> Result<ExitCode> {
             let file = std::fs::File::create(&tmp)
                 .with_context(|| format!("{}: cannot create", tmp.display()))?;
             let mut w = std::io::BufWriter::new(file);
-            let n = tm.export(&args.pair.src_lang, &args.pair.tgt_lang, format, &mut w)?;
+            let n = tm.export(
+                &args.pair.src_lang,
+                &args.pair.tgt_lang,
+                &filter,
+                format,
+                &mut w,
+            )?;
             w.flush()
                 .with_context(|| format!("{}: cannot write", tmp.display()))?;
             std::fs::rename(&tmp, path)
@@ -66,7 +77,13 @@ pub fn run(args: Args) -> Result<ExitCode> {
         }
         None => {
             let mut w = out::stdout();
-            let n = tm.export(&args.pair.src_lang, &args.pair.tgt_lang, format, &mut w)?;
+            let n = tm.export(
+                &args.pair.src_lang,
+                &args.pair.tgt_lang,
+                &filter,
+                format,
+                &mut w,
+            )?;
             w.flush()?;
             n
         }

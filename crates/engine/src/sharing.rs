@@ -54,7 +54,7 @@ pub(crate) fn lock_writer(dir: &Path) -> Result<WriterLock> {
             let mut pid = String::new();
             let _ = file.read_to_string(&mut pid);
             Err(Error::Usage(format!(
-                "{}: the store is being written by process {} (an import); try again when it has finished",
+                "{}: the store is locked by process {}, which is writing to it (an import); try again when it has finished",
                 dir.display(),
                 pid.trim()
             )))

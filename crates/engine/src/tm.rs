@@ -356,16 +356,29 @@ impl Tm {
         Ok(())
     }
 
-    /// Writes every unit of the pair to `w`; returns how many.
+    /// Writes the units of the pair that `filter` selects (all of them with
+    /// `Filter::default()`) to `w`; returns how many.
     pub fn export(
         &self,
         src: &Lang,
         tgt: &Lang,
+        filter: &Filter,
         format: ExportFormat,
         w: &mut dyn Write,
     ) -> Result<u64> {
         let store = self.store()?;
-        let units = store.units(src, tgt)?;
+        let units: tmkit_store::Iter<'_, tmkit_store::Record> = if filter.is_all() {
+            store.units(src, tgt)?
+        } else {
+            let has_pair = |r: &tmkit_store::Record| {
+                r.tu.variant(src).is_some() && r.tu.variant(tgt).is_some()
+            };
+            Box::new(
+                store
+                    .records(filter)?
+                    .filter(move |r| r.as_ref().map_or(true, has_pair)),
+            )
+        };
         let mut n = 0;
         match format {
             ExportFormat::Tsv => {
