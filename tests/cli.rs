@@ -2,6 +2,17 @@
 
 use crate::util::Dir;
 
+/// `tmkit lookup` in the store `tm`, French to English.
+const LOOKUP: [&str; 7] = [
+    "lookup",
+    "--db",
+    "tm",
+    "--src-lang",
+    "fr",
+    "--tgt-lang",
+    "en",
+];
+
 #[test]
 fn segment_jsonl_adds_sentences_and_keeps_other_fields() {
     let dir = Dir::new();
@@ -32,30 +43,8 @@ fn segment_jsonl_adds_sentences_and_keeps_other_fields() {
 #[test]
 fn lookup_exits_1_without_a_match_and_0_with_one() {
     let dir = Dir::new();
-    dir.write(
-        "pairs.tsv",
-        "Le chat dort sur le canapé.\tThe cat sleeps on the sofa.\n",
-    );
-    dir.tmkit(&[
-        "import",
-        "pairs.tsv",
-        "--db",
-        "tm",
-        "--src-lang",
-        "fr",
-        "--tgt-lang",
-        "en",
-    ])
-    .ok();
-    let args = [
-        "lookup",
-        "--db",
-        "tm",
-        "--src-lang",
-        "fr",
-        "--tgt-lang",
-        "en",
-    ];
+    dir.tsv_store("Le chat dort sur le canapé.\tThe cat sleeps on the sofa.\n");
+    let args = LOOKUP;
     let miss = dir
         .tmkit(&[&args[..], &["Les marchés financiers ont chuté."]].concat())
         .expect_code(1);
@@ -290,30 +279,8 @@ fn lexicon_build_saves_a_lexicon_the_aligner_uses() {
 #[test]
 fn lookup_substitutes_numbers_and_explains_scores() {
     let dir = Dir::new();
-    dir.write(
-        "pairs.tsv",
-        "Il reste 3 fichiers à copier.\t3 files left to copy.\n",
-    );
-    dir.tmkit(&[
-        "import",
-        "pairs.tsv",
-        "--db",
-        "tm",
-        "--src-lang",
-        "fr",
-        "--tgt-lang",
-        "en",
-    ])
-    .ok();
-    let args = [
-        "lookup",
-        "--db",
-        "tm",
-        "--src-lang",
-        "fr",
-        "--tgt-lang",
-        "en",
-    ];
+    dir.tsv_store("Il reste 3 fichiers à copier.\t3 files left to copy.\n");
+    let args = LOOKUP;
     let run = dir
         .tmkit(&[&args[..], &["--json", "Il reste 12 fichiers à copier."]].concat())
         .ok();

@@ -68,6 +68,22 @@ impl Dir {
         )
     }
 
+    /// Imports `pairs` (`french<TAB>english` lines) into the store `tm`.
+    pub fn tsv_store(&self, pairs: &str) {
+        self.write("pairs.tsv", pairs);
+        self.tmkit(&[
+            "import",
+            "pairs.tsv",
+            "--db",
+            "tm",
+            "--src-lang",
+            "fr",
+            "--tgt-lang",
+            "en",
+        ])
+        .ok();
+    }
+
     /// How many units the store `db` holds, by `tmkit stats --json`.
     pub fn units(&self, db: &str) -> u64 {
         self.tmkit(&["stats", "--db", db, "--json"]).ok().json()["units"]

@@ -421,12 +421,31 @@ fn unwritable(c: char, s: &str) -> Error {
 }
 
 fn text(out: &mut Vec<u8>, s: &str) -> Result<()> {
+    escape(out, s, false)
+}
+
+fn attr(out: &mut Vec<u8>, name: &str, value: &str) -> Result<()> {
+    out.push(b' ');
+    out.extend_from_slice(name.as_bytes());
+    out.extend_from_slice(b"=\"");
+    escape(out, value, true)?;
+    out.push(b'"');
+    Ok(())
+}
+
+/// Escapes `s` for element content or, with `in_attr`, for a double-quoted
+/// attribute value, where tabs and line breaks must be character references
+/// to survive attribute-value normalization.
+fn escape(out: &mut Vec<u8>, s: &str, in_attr: bool) -> Result<()> {
     let mut last = 0;
     for (i, c) in s.char_indices() {
         let rep: &[u8] = match c {
             '&' => b"&amp;",
             '<' => b"&lt;",
-            '>' => b"&gt;",
+            '>' if !in_attr => b"&gt;",
+            '"' if in_attr => b"&quot;",
+            '\t' if in_attr => b"&#x9;",
+            '\n' if in_attr => b"&#xA;",
             '\r' => b"&#xD;",
             c if !xml_char(c) => return Err(unwritable(c, s)),
             _ => continue,
@@ -436,31 +455,6 @@ fn text(out: &mut Vec<u8>, s: &str) -> Result<()> {
         last = i + c.len_utf8();
     }
     out.extend_from_slice(&s.as_bytes()[last..]);
-    Ok(())
-}
-
-fn attr(out: &mut Vec<u8>, name: &str, value: &str) -> Result<()> {
-    out.push(b' ');
-    out.extend_from_slice(name.as_bytes());
-    out.extend_from_slice(b"=\"");
-    let mut last = 0;
-    for (i, c) in value.char_indices() {
-        let rep: &[u8] = match c {
-            '&' => b"&amp;",
-            '<' => b"&lt;",
-            '"' => b"&quot;",
-            '\t' => b"&#x9;",
-            '\n' => b"&#xA;",
-            '\r' => b"&#xD;",
-            c if !xml_char(c) => return Err(unwritable(c, value)),
-            _ => continue,
-        };
-        out.extend_from_slice(&value.as_bytes()[last..i]);
-        out.extend_from_slice(rep);
-        last = i + c.len_utf8();
-    }
-    out.extend_from_slice(&value.as_bytes()[last..]);
-    out.push(b'"');
     Ok(())
 }
 
