@@ -13,7 +13,7 @@ use crate::{
 ///
 /// Units holding the words together, in order, rank first; then units
 /// holding them all, scattered; shorter texts before longer ones. Hits are
-/// highlighted on a terminal (in [brackets] otherwise).
+/// highlighted on a terminal (between square brackets otherwise).
 ///
 /// Exit code: 0 when something was found, 1 when nothing was.
 ///
