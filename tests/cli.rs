@@ -102,6 +102,18 @@ fn demo_runs_the_whole_chain() {
     }
     assert!(dir.path("demo/dispatch.fr-en.tmx").exists());
     assert!(run.stdout.contains("Russian officials"), "{}", run.stdout);
+    // Running it again reuses its own directory; a directory of other files
+    // is refused and left untouched.
+    dir.tmkit(&["demo", "--dir", "demo"]).ok();
+    std::fs::create_dir(dir.path("mine")).unwrap();
+    dir.write("mine/notes.txt", "keep me");
+    let refused = dir.tmkit(&["demo", "--dir", "mine"]).expect_code(2);
+    assert!(
+        refused.stderr.contains("not made by `tmkit demo`"),
+        "{}",
+        refused.stderr
+    );
+    assert!(dir.path("mine/notes.txt").exists());
 }
 
 /// A store with the dispatch aligned into it; returns the directory.

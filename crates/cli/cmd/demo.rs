@@ -16,7 +16,8 @@ const EDITED: &str = "Les responsables russes ont rejeté les accusations d’Er
 /// Segments both texts, aligns them, stores the pairs in a fresh sled store,
 /// exports them as TMX, imports that TMX again, and looks up a French sentence
 /// with one word changed. Everything is written under --dir (by default
-/// tmkit-demo in the system's temporary directory), which is emptied first.
+/// tmkit-demo in the system's temporary directory): a new or empty directory,
+/// or one an earlier demo made, which is emptied first.
 ///
 /// Example:
 ///   tmkit demo
@@ -33,11 +34,25 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let dir = args
         .dir
         .unwrap_or_else(|| std::env::temp_dir().join("tmkit-demo"));
+    // Only a directory a previous demo made (it holds the marker) is emptied:
+    // `--dir` must never wipe a user's files.
+    let marker = dir.join(".tmkit-demo");
     if dir.exists() {
+        let empty = std::fs::read_dir(&dir)
+            .map(|mut d| d.next().is_none())
+            .unwrap_or(false);
+        if !empty && !marker.exists() {
+            anyhow::bail!(
+                "{}: the directory exists and was not made by `tmkit demo`; give --dir a new or empty directory",
+                dir.display()
+            );
+        }
         std::fs::remove_dir_all(&dir)
             .with_context(|| format!("{}: cannot empty", dir.display()))?;
     }
     std::fs::create_dir_all(&dir).with_context(|| format!("{}: cannot create", dir.display()))?;
+    std::fs::write(&marker, "made by tmkit demo\n")
+        .with_context(|| format!("{}: cannot write", marker.display()))?;
     let fr = Lang::parse("fr-FR")?;
     let en = Lang::parse("en-US")?;
     let mut w = out::stdout();
