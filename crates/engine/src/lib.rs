@@ -13,6 +13,11 @@ The types that matter:
   [`Tm::memory`] to get a [`Memory`] for lookups in one language pair.
 * [`Splitter`] and [`align`], which turn two texts into an [`Alignment`].
 
+A store is used by one process at a time (sled's lock), but an import in
+progress steps aside between two batches for another process that opens the
+store with [`Tm::open`], so lookups keep working during long imports; a
+second writer is refused with the importing process's id.
+
 ```
 use tmkit_core::Lang;
 use tmkit_engine::{align, Aligner, Splitter, Tm};
