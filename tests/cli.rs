@@ -2,17 +2,6 @@
 
 use crate::util::Dir;
 
-/// `tmkit lookup` in the store `tm`, French to English.
-const LOOKUP: [&str; 7] = [
-    "lookup",
-    "--db",
-    "tm",
-    "--src-lang",
-    "fr",
-    "--tgt-lang",
-    "en",
-];
-
 #[test]
 fn segment_jsonl_adds_sentences_and_keeps_other_fields() {
     let dir = Dir::new();
@@ -44,14 +33,11 @@ fn segment_jsonl_adds_sentences_and_keeps_other_fields() {
 fn lookup_exits_1_without_a_match_and_0_with_one() {
     let dir = Dir::new();
     dir.tsv_store("Le chat dort sur le canapé.\tThe cat sleeps on the sofa.\n");
-    let args = LOOKUP;
     let miss = dir
-        .tmkit(&[&args[..], &["Les marchés financiers ont chuté."]].concat())
+        .tm(&["lookup", "Les marchés financiers ont chuté."])
         .expect_code(1);
     assert!(miss.stdout.is_empty(), "{}", miss.stdout);
-    let hit = dir
-        .tmkit(&[&args[..], &["Le chien dort sur le canapé."]].concat())
-        .ok();
+    let hit = dir.tm(&["lookup", "Le chien dort sur le canapé."]).ok();
     assert!(
         hit.stdout.contains("The cat sleeps on the sofa."),
         "{}",
@@ -143,38 +129,18 @@ fn maintenance_commands_keep_the_store_sound() {
     dir.tmkit(&["delete", "--db", "tm"]).expect_code(2);
     // A second import; export can take it alone.
     dir.write("more.tsv", "Merci beaucoup.\tThank you very much.\n");
-    dir.tmkit(&[
-        "import",
-        "more.tsv",
-        "--db",
-        "tm",
-        "--src-lang",
-        "fr",
-        "--tgt-lang",
-        "en",
-    ])
-    .ok();
-    let pair = [
-        "--db",
-        "tm",
-        "--src-lang",
-        "fr",
-        "--tgt-lang",
-        "en",
-        "--format",
-        "tsv",
-    ];
+    dir.tm(&["import", "more.tsv"]).ok();
     let stats = dir.tmkit(&["stats", "--db", "tm", "--json"]).ok().json();
     let imports = stats["imports"].as_array().unwrap();
     let more = imports.iter().find(|i| i["file"] == "more.tsv").unwrap();
     let id = more["id"].to_string();
     let only = dir
-        .tmkit(&[&["export", "--import", id.as_str()][..], &pair].concat())
+        .tm(&["export", "--format", "tsv", "--import", id.as_str()])
         .ok();
     assert_eq!(only.stdout, "Merci beaucoup.\tThank you very much.\n");
-    let all = dir.tmkit(&[&["export"][..], &pair].concat()).ok();
+    let all = dir.tm(&["export", "--format", "tsv"]).ok();
     assert_eq!(all.stdout.lines().count(), 19);
-    dir.tmkit(&[&["export", "--prop", "nonsense"][..], &pair].concat())
+    dir.tm(&["export", "--format", "tsv", "--prop", "nonsense"])
         .expect_code(2);
     dir.tmkit(&["dedupe", "--db", "tm"]).ok();
     let check = dir.tmkit(&["check", "--db", "tm", "--json"]).ok();
@@ -184,19 +150,13 @@ fn maintenance_commands_keep_the_store_sound() {
 #[test]
 fn concordance_analyze_and_pretranslate_use_the_memory() {
     let dir = dispatch_store();
-    let pair = ["--db", "tm", "--src-lang", "fr", "--tgt-lang", "en"];
-    let conc = dir
-        .tmkit(&[&["concordance", "Groupe de Minsk"][..], &pair].concat())
-        .ok();
+    let conc = dir.tm(&["concordance", "Groupe de Minsk"]).ok();
     assert!(conc.stdout.contains("[Groupe de Minsk]"), "{}", conc.stdout);
     assert!(conc.stdout.contains("Minsk Group"), "{}", conc.stdout);
-    dir.tmkit(&[&["concordance", "xylophone"][..], &pair].concat())
-        .expect_code(1);
+    dir.tm(&["concordance", "xylophone"]).expect_code(1);
 
     let fr = crate::util::example("dispatch/dispatch.fr.txt");
-    let analysis = dir
-        .tmkit(&[&["analyze", fr.to_str().unwrap(), "--json"][..], &pair].concat())
-        .ok();
+    let analysis = dir.tm(&["analyze", fr.to_str().unwrap(), "--json"]).ok();
     let v: serde_json::Value = serde_json::from_str(analysis.stdout.trim()).unwrap();
     assert_eq!(v["total"]["segments"], 22);
     let exact = v["bands"]
@@ -213,19 +173,13 @@ fn concordance_analyze_and_pretranslate_use_the_memory() {
         "Les responsables russes ont rejeté les allégations d’Erdogan.\nUne phrase sans rapport.\n",
     );
     let pre = dir
-        .tmkit(
-            &[
-                &[
-                    "pretranslate",
-                    "new.txt",
-                    "--presegmented",
-                    "--format",
-                    "tsv",
-                ][..],
-                &pair,
-            ]
-            .concat(),
-        )
+        .tm(&[
+            "pretranslate",
+            "new.txt",
+            "--presegmented",
+            "--format",
+            "tsv",
+        ])
         .ok();
     let lines: Vec<&str> = pre.stdout.lines().collect();
     assert_eq!(lines.len(), 2);
@@ -263,19 +217,7 @@ fn align_score_reports_strict_and_lax_f1() {
 #[test]
 fn lexicon_build_saves_a_lexicon_the_aligner_uses() {
     let dir = dispatch_store();
-    let run = dir
-        .tmkit(&[
-            "lexicon",
-            "build",
-            "--db",
-            "tm",
-            "--src-lang",
-            "fr",
-            "--tgt-lang",
-            "en",
-            "--json",
-        ])
-        .ok();
+    let run = dir.tm(&["lexicon", "build", "--json"]).ok();
     let v = run.json();
     assert!(v["pairs"].as_u64().unwrap() > 0, "{v}");
     // A relative path is relative to the directory tmkit ran in.
@@ -292,9 +234,8 @@ fn lexicon_build_saves_a_lexicon_the_aligner_uses() {
 fn lookup_substitutes_numbers_and_explains_scores() {
     let dir = Dir::new();
     dir.tsv_store("Il reste 3 fichiers à copier.\t3 files left to copy.\n");
-    let args = LOOKUP;
     let run = dir
-        .tmkit(&[&args[..], &["--json", "Il reste 12 fichiers à copier."]].concat())
+        .tm(&["lookup", "--json", "Il reste 12 fichiers à copier."])
         .ok();
     let hit = &run.json()["matches"][0];
     let score = hit["score"].as_u64().unwrap();
@@ -307,7 +248,7 @@ fn lookup_substitutes_numbers_and_explains_scores() {
         "{hit}"
     );
     let explained = dir
-        .tmkit(&[&args[..], &["--explain", "Il reste 3 dossiers à copier."]].concat())
+        .tm(&["lookup", "--explain", "Il reste 3 dossiers à copier."])
         .ok();
     assert!(
         explained.stdout.contains("fichiers") && explained.stdout.contains("dossiers"),

@@ -73,18 +73,7 @@ fn aligned_store() -> (Dir, std::path::PathBuf) {
     ])
     .ok();
     let tmx = dir.path("dispatch.tmx");
-    dir.tmkit(&[
-        "export",
-        "--db",
-        "tm",
-        "--src-lang",
-        "fr",
-        "--tgt-lang",
-        "en",
-        "-o",
-        "dispatch.tmx",
-    ])
-    .ok();
+    dir.tm(&["export", "-o", "dispatch.tmx"]).ok();
     (dir, tmx)
 }
 
@@ -194,19 +183,7 @@ fn dispatch_tmx_fills_every_segment_in_omegat() {
     // The source document OmegaT translates: the French side of each unit,
     // one per line, segmented on line breaks, so that every segment has an
     // exact match in the memory when the memory is right.
-    let tsv = dir
-        .tmkit(&[
-            "export",
-            "--db",
-            "tm",
-            "--src-lang",
-            "fr",
-            "--tgt-lang",
-            "en",
-            "--format",
-            "tsv",
-        ])
-        .ok();
+    let tsv = dir.tm(&["export", "--format", "tsv"]).ok();
     let french: Vec<&str> = tsv
         .stdout
         .lines()

@@ -1,6 +1,6 @@
 //! Bad input: one clear line on stderr, exit code 2, no panic, the store unchanged.
 
-use crate::util::Dir;
+use crate::util::{Dir, TM};
 
 const GOOD: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 <tmx version="1.4">
@@ -21,6 +21,13 @@ fn good_store() -> Dir {
     dir
 }
 
+/// Imports `file` into the store `tm`, expects it refused (exit 2), and
+/// returns its one error line.
+fn rejected(dir: &Dir, file: &str) -> String {
+    let run = dir.tmkit(&["import", file, "--db", "tm"]).expect_code(2);
+    one_error_line(&run.stderr).to_string()
+}
+
 /// The error line of a failed command: exactly one line on stderr.
 fn one_error_line(stderr: &str) -> &str {
     let lines: Vec<&str> = stderr.lines().collect();
@@ -32,10 +39,7 @@ fn one_error_line(stderr: &str) -> &str {
 #[test]
 fn missing_file_is_named_and_exits_2() {
     let dir = good_store();
-    let run = dir
-        .tmkit(&["import", "nowhere.tmx", "--db", "tm"])
-        .expect_code(2);
-    let line = one_error_line(&run.stderr);
+    let line = rejected(&dir, "nowhere.tmx");
     assert!(line.contains("nowhere.tmx"), "{line}");
     assert_eq!(dir.units("tm"), 2);
 }
@@ -44,16 +48,10 @@ fn missing_file_is_named_and_exits_2() {
 fn a_file_that_is_not_tmx_is_rejected_with_its_position() {
     let dir = good_store();
     dir.write("notes.tmx", "These are my notes, not a memory.\n");
-    let run = dir
-        .tmkit(&["import", "notes.tmx", "--db", "tm"])
-        .expect_code(2);
-    let line = one_error_line(&run.stderr);
+    let line = rejected(&dir, "notes.tmx");
     assert!(line.contains("notes.tmx:1:"), "{line}");
     dir.write("html.tmx", "<html><body>hi</body></html>\n");
-    let run = dir
-        .tmkit(&["import", "html.tmx", "--db", "tm"])
-        .expect_code(2);
-    let line = one_error_line(&run.stderr);
+    let line = rejected(&dir, "html.tmx");
     assert!(line.contains("html.tmx:1:"), "{line}");
     assert_eq!(dir.units("tm"), 2);
 }
@@ -75,16 +73,7 @@ fn a_truncated_tmx_imports_nothing() {
     let summary = run.json();
     assert_eq!(summary["imported"], 0);
     assert_eq!(dir.units("tm"), 2, "the store changed");
-    let lookup = dir.tmkit(&[
-        "lookup",
-        "--db",
-        "tm",
-        "--src-lang",
-        "fr",
-        "--tgt-lang",
-        "en",
-        "Salut.",
-    ]);
+    let lookup = dir.tm(&["lookup", "Salut."]);
     assert_eq!(
         lookup.code, 1,
         "a unit of the truncated file was stored: {}",
@@ -123,18 +112,7 @@ fn tsv_lines_without_a_tab_are_reported() {
         "pairs.tsv",
         "Bonjour.\tHello.\nno tab here\nMerci.\tThanks.\n",
     );
-    let run = dir
-        .tmkit(&[
-            "import",
-            "pairs.tsv",
-            "--db",
-            "tm",
-            "--src-lang",
-            "fr",
-            "--tgt-lang",
-            "en",
-        ])
-        .expect_code(2);
+    let run = dir.tm(&["import", "pairs.tsv"]).expect_code(2);
     assert!(run.stderr.contains("pairs.tsv:2:"), "{}", run.stderr);
     assert_eq!(dir.units("tm"), 2);
     let run = dir
@@ -151,24 +129,11 @@ fn an_import_killed_midway_resumes_without_losing_or_doubling_units() {
         .collect();
     dir.write("big.tsv", lines);
     let args = [
-        "import",
-        "big.tsv",
-        "--db",
-        "tm",
-        "--src-lang",
-        "fr",
-        "--tgt-lang",
-        "en",
-        "--on-duplicate",
-        "keep-both",
-    ];
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_tmkit"))
-        .args(args)
-        .current_dir(dir.tmp.path())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+        &["import", "big.tsv", "--on-duplicate", "keep-both"][..],
+        &TM,
+    ]
+    .concat();
+    let mut child = dir.spawn(&args);
     std::thread::sleep(std::time::Duration::from_millis(700));
     let _ = child.kill(); // SIGKILL: no chance to clean up
     let _ = child.wait();
@@ -193,22 +158,7 @@ fn lookups_work_while_an_import_runs_and_a_second_writer_is_refused() {
         .collect();
     dir.write("big.tsv", lines);
     dir.write("other.tsv", "Bonjour.\tHello.\n");
-    let import = std::process::Command::new(env!("CARGO_BIN_EXE_tmkit"))
-        .args([
-            "import",
-            "big.tsv",
-            "--db",
-            "tm",
-            "--src-lang",
-            "fr",
-            "--tgt-lang",
-            "en",
-        ])
-        .current_dir(dir.tmp.path())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let import = dir.spawn(&[&["import", "big.tsv"][..], &TM].concat());
     // Wait for the import to hold the store (its writer lock file appears).
     let started = std::time::Instant::now();
     while !dir.path("tm/tmkit.writer").exists() && started.elapsed().as_secs() < 20 {
@@ -216,18 +166,7 @@ fn lookups_work_while_an_import_runs_and_a_second_writer_is_refused() {
     }
     std::thread::sleep(std::time::Duration::from_millis(300));
     // A second writer is told at once who holds the store.
-    let other = dir
-        .tmkit(&[
-            "import",
-            "other.tsv",
-            "--db",
-            "tm",
-            "--src-lang",
-            "fr",
-            "--tgt-lang",
-            "en",
-        ])
-        .expect_code(2);
+    let other = dir.tm(&["import", "other.tsv"]).expect_code(2);
     assert!(
         other.stderr.contains("locked by process"),
         "{}",
@@ -235,17 +174,7 @@ fn lookups_work_while_an_import_runs_and_a_second_writer_is_refused() {
     );
     // A lookup gets its answer while the import goes on.
     let hit = dir
-        .tmkit(&[
-            "lookup",
-            "--db",
-            "tm",
-            "--src-lang",
-            "fr",
-            "--tgt-lang",
-            "en",
-            "--json",
-            "Le rapport numéro 7 a été publié hier.",
-        ])
+        .tm(&["lookup", "--json", "Le rapport numéro 7 a été publié hier."])
         .ok();
     assert_eq!(hit.json()["matches"][0]["score"], 100, "{}", hit.stdout);
     let during = dir.units("tm");

@@ -5,6 +5,10 @@ use std::{
     process::{Command, Output},
 };
 
+/// The flags naming the store `tm` and the pair French to English, which
+/// most commands in these tests take.
+pub const TM: [&str; 6] = ["--db", "tm", "--src-lang", "fr", "--tgt-lang", "en"];
+
 /// A temporary directory, and the `tmkit` binary run inside it.
 pub struct Dir {
     pub tmp: tempfile::TempDir,
@@ -71,17 +75,25 @@ impl Dir {
     /// Imports `pairs` (`french<TAB>english` lines) into the store `tm`.
     pub fn tsv_store(&self, pairs: &str) {
         self.write("pairs.tsv", pairs);
-        self.tmkit(&[
-            "import",
-            "pairs.tsv",
-            "--db",
-            "tm",
-            "--src-lang",
-            "fr",
-            "--tgt-lang",
-            "en",
-        ])
-        .ok();
+        self.tm(&["import", "pairs.tsv"]).ok();
+    }
+
+    /// Starts `tmkit ARGS` in the directory without waiting for it; its
+    /// stdout is discarded and its stderr piped.
+    pub fn spawn(&self, args: &[&str]) -> std::process::Child {
+        Command::new(env!("CARGO_BIN_EXE_tmkit"))
+            .args(args)
+            .current_dir(self.tmp.path())
+            .env_remove("TMKIT_DB")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("start tmkit")
+    }
+
+    /// Runs `tmkit ARGS` on the store `tm`, French to English ([`TM`]).
+    pub fn tm(&self, args: &[&str]) -> Run {
+        self.tmkit(&[args, &TM[..]].concat())
     }
 
     /// How many units the store `db` holds, by `tmkit stats --json`.
