@@ -3,7 +3,7 @@
 //! `cargo bench -p tmkit-align --bench align`
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use tmkit_align::{Aligner, Sent};
+use tmkit_align::Aligner;
 
 #[path = "support/corpus.rs"]
 mod corpus;
@@ -11,20 +11,8 @@ use corpus::corpus;
 
 fn bench(c: &mut Criterion) {
     let (src, tgt) = corpus(10_000);
-    let s: Vec<Sent<'_>> = src
-        .iter()
-        .map(|t| Sent {
-            text: t,
-            paragraph: 0,
-        })
-        .collect();
-    let t: Vec<Sent<'_>> = tgt
-        .iter()
-        .map(|t| Sent {
-            text: t,
-            paragraph: 0,
-        })
-        .collect();
+    let s = corpus::sents(&src);
+    let t = corpus::sents(&tgt);
     let mut group = c.benchmark_group("align_10k");
     group.sample_size(10);
     let full = Aligner::new();

@@ -8,7 +8,7 @@
 
 use std::time::Instant;
 
-use tmkit_align::{Aligner, Sent};
+use tmkit_align::Aligner;
 
 #[path = "../benches/support/corpus.rs"]
 mod corpus;
@@ -18,20 +18,8 @@ fn main() {
     let n: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(10_000);
     let mode = args.next().unwrap_or_else(|| "two_pass".to_string());
     let (src, tgt) = corpus::corpus(n);
-    let s: Vec<Sent<'_>> = src
-        .iter()
-        .map(|t| Sent {
-            text: t,
-            paragraph: 0,
-        })
-        .collect();
-    let t: Vec<Sent<'_>> = tgt
-        .iter()
-        .map(|t| Sent {
-            text: t,
-            paragraph: 0,
-        })
-        .collect();
+    let s = corpus::sents(&src);
+    let t = corpus::sents(&tgt);
     let aligner = match mode.as_str() {
         "one_pass" => Aligner::builder().two_pass(false).build(),
         "length_only" => Aligner::builder().length_only(true).build(),

@@ -278,29 +278,30 @@ fn write_prop(out: &mut Vec<u8>, p: &Prop, indent: &str, vendor: bool) -> Result
     out.extend_from_slice(indent.as_bytes());
     out.extend_from_slice(b"<prop");
     attr(out, "type", &prop_type(p))?;
-    for a in &p.attrs {
-        if vendor || PROP_NOTE_ATTRS.contains(&a.name.as_str()) {
-            attr(out, &a.name, &a.value)?;
-        } else if a.name == "lang" {
-            attr(out, "xml:lang", &a.value)?;
-        }
-    }
+    prop_note_attrs(out, &p.attrs, vendor)?;
     out.push(b'>');
     text(out, &p.value)?;
     out.extend_from_slice(b"</prop>\n");
     Ok(())
 }
 
-fn write_note(out: &mut Vec<u8>, n: &Note, indent: &str, vendor: bool) -> Result<()> {
-    out.extend_from_slice(indent.as_bytes());
-    out.extend_from_slice(b"<note");
-    for a in &n.attrs {
+/// The attributes of a `<prop>` or `<note>`: those TMX defines (a TMX 1.1
+/// `lang` written as `xml:lang`), and vendor ones only when kept.
+fn prop_note_attrs(out: &mut Vec<u8>, attrs: &[Attr], vendor: bool) -> Result<()> {
+    for a in attrs {
         if vendor || PROP_NOTE_ATTRS.contains(&a.name.as_str()) {
             attr(out, &a.name, &a.value)?;
         } else if a.name == "lang" {
             attr(out, "xml:lang", &a.value)?;
         }
     }
+    Ok(())
+}
+
+fn write_note(out: &mut Vec<u8>, n: &Note, indent: &str, vendor: bool) -> Result<()> {
+    out.extend_from_slice(indent.as_bytes());
+    out.extend_from_slice(b"<note");
+    prop_note_attrs(out, &n.attrs, vendor)?;
     out.push(b'>');
     text(out, &n.value)?;
     out.extend_from_slice(b"</note>\n");

@@ -46,3 +46,14 @@ pub fn corpus(n: usize) -> (Vec<String>, Vec<String>) {
     }
     (src, tgt)
 }
+
+/// The sentences of one side as aligner input, all in paragraph 0.
+pub fn sents(texts: &[String]) -> Vec<tmkit_align::Sent<'_>> {
+    texts
+        .iter()
+        .map(|t| tmkit_align::Sent {
+            text: t,
+            paragraph: 0,
+        })
+        .collect()
+}
