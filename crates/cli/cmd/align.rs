@@ -1,7 +1,7 @@
 use std::{io::Write, path::PathBuf, process::ExitCode};
 
 use anyhow::{Context, Result};
-use tmkit_engine::{align, read_dictionary, Aligner, Lexicon, Splitter, Tm};
+use tmkit_engine::{align, read_dictionary, tsv_field, Aligner, Lexicon, Splitter, Tm};
 
 use crate::{flags::PairArgs, out};
 
@@ -148,9 +148,4 @@ pub fn run(args: Args) -> Result<ExitCode> {
         );
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// TSV has no quoting: tabs and line breaks inside a field become spaces.
-pub fn tsv_field(text: &str) -> String {
-    text.replace(['\t', '\n', '\r'], " ")
 }

@@ -2,7 +2,7 @@ use std::{io::Write, path::PathBuf, process::ExitCode};
 
 use anyhow::{Context, Result};
 use tmkit_core::Tu;
-use tmkit_engine::{write_tmx, Tm};
+use tmkit_engine::{tsv_field, write_tmx, Tm};
 
 use crate::{
     flags::{DocArgs, PairArgs, StoreArgs},
@@ -68,12 +68,11 @@ pub fn run(args: Args) -> Result<ExitCode> {
             .next();
         let target = best.map(|m| m.substituted.unwrap_or(m.target));
         if let Format::Tsv = args.format {
-            let field = |t: &str| t.replace(['\t', '\n', '\r'], " ");
             writeln!(
                 w,
                 "{}\t{}",
-                field(&sentence.text),
-                field(target.as_deref().unwrap_or(""))
+                tsv_field(&sentence.text),
+                tsv_field(target.as_deref().unwrap_or(""))
             )?;
         }
         if let Some(target) = target {

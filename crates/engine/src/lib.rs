@@ -49,7 +49,7 @@ pub use crate::{
     lexicon::{lexicon_path, read_dictionary},
     text::{Sentence, Splitter},
     tm::{
-        write_tmx, write_tsv, ConcordanceMatch, ExportFormat, ImportOptions, ImportSummary, Match,
+        tsv_field, write_tmx, ConcordanceMatch, ExportFormat, ImportOptions, ImportSummary, Match,
         Memory, Progress, Tm,
     },
 };

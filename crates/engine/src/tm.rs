@@ -643,10 +643,16 @@ fn truncate(text: &str, max: usize) -> String {
     }
 }
 
+/// A text as one TSV field: TSV has no quoting, so tabs and line breaks
+/// become spaces.
+pub fn tsv_field(text: &str) -> String {
+    text.replace(['\t', '\n', '\r'], " ")
+}
+
 fn write_tsv_line(w: &mut dyn Write, tu: &Tu, src: &Lang, tgt: &Lang) -> std::io::Result<()> {
     let field = |lang| {
         tu.variant(lang)
-            .map(|v| v.seg.plain_text().replace(['\t', '\n', '\r'], " "))
+            .map(|v| tsv_field(&v.seg.plain_text()))
             .unwrap_or_default()
     };
     writeln!(w, "{}\t{}", field(src), field(tgt))
@@ -661,14 +667,6 @@ pub fn write_tmx(w: &mut dyn Write, src: &Lang, units: &[Tu]) -> Result<()> {
         writer.write_tu(tu)?;
     }
     writer.finish()?;
-    Ok(())
-}
-
-/// Writes `units` as `source<TAB>target` lines.
-pub fn write_tsv(w: &mut dyn Write, src: &Lang, tgt: &Lang, units: &[Tu]) -> Result<()> {
-    for tu in units {
-        write_tsv_line(w, tu, src, tgt).map_err(|e| Error::io("<output>", e))?;
-    }
     Ok(())
 }
 
