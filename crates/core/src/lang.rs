@@ -1,5 +1,6 @@
 use std::fmt;
 
+use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
 /// A language tag, normalized so that the spellings seen in real TMX files
@@ -12,7 +13,7 @@ use serde::{Deserialize, Serialize};
 /// kept, lower-cased (`DA-01` → `da-01`), so nothing is lost.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
-pub struct Lang(String);
+pub struct Lang(CompactString);
 
 /// Why a string is not a language tag.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -44,9 +45,9 @@ impl Lang {
         };
         let trimmed = value.trim();
         if let Some(code) = name_to_code(trimmed) {
-            return Ok(Lang(code.to_string()));
+            return Ok(Lang(CompactString::const_new(code)));
         }
-        let mut out = String::with_capacity(trimmed.len());
+        let mut out = CompactString::with_capacity(trimmed.len());
         for (i, part) in trimmed.split(['-', '_']).enumerate() {
             if part.is_empty() || !part.chars().all(|c| c.is_ascii_alphanumeric()) {
                 return Err(err());

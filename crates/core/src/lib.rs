@@ -34,6 +34,8 @@ assert_eq!(tu.variant(&Lang::parse("fr").unwrap()).unwrap().seg.plain_text(), "B
 // Every public item is documented: the crate is the contract between stages.
 #![deny(missing_docs)]
 
+pub use compact_str::CompactString;
+
 pub use crate::{
     lang::{Lang, LangError},
     segment::{Inline, Segment, Tag, TagKind},

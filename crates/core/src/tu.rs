@@ -1,3 +1,4 @@
+use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
 use crate::{lang::Lang, segment::Segment};
@@ -30,17 +31,21 @@ impl std::fmt::Display for TuId {
 
 /// An XML attribute: name and value, as written (`creationdate`, `o-tmf`,
 /// vendor attributes…).
+///
+/// Names and values are [`CompactString`]s: the short ones that make up
+/// nearly all of them (`tuid`, dates, user ids, counts) are held inline,
+/// without an allocation of their own.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Attr {
     /// The qualified name, e.g. `creationdate` or `xml:lang`.
-    pub name: String,
+    pub name: CompactString,
     /// The value, unescaped.
-    pub value: String,
+    pub value: CompactString,
 }
 
 impl Attr {
     /// An attribute from its name and value.
-    pub fn new(name: impl Into<String>, value: impl Into<String>) -> Attr {
+    pub fn new(name: impl Into<CompactString>, value: impl Into<CompactString>) -> Attr {
         Attr {
             name: name.into(),
             value: value.into(),
@@ -52,16 +57,16 @@ impl Attr {
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Prop {
     /// Its `type` attribute; `None` when a tool wrote only a vendor `name=`.
-    pub kind: Option<String>,
+    pub kind: Option<CompactString>,
     /// Its other attributes (`xml:lang`, `o-encoding`, vendor `name`, `type2`).
     pub attrs: Vec<Attr>,
-    /// Its text.
-    pub value: String,
+    /// Its text (short values are held inline, like [`Attr`]'s).
+    pub value: CompactString,
 }
 
 impl Prop {
     /// A prop with a type and a value.
-    pub fn new(kind: impl Into<String>, value: impl Into<String>) -> Prop {
+    pub fn new(kind: impl Into<CompactString>, value: impl Into<CompactString>) -> Prop {
         Prop {
             kind: Some(kind.into()),
             attrs: vec![],
@@ -159,7 +164,7 @@ impl Tu {
     }
 
     /// Sets attribute `name`, replacing an earlier value.
-    pub fn set_attr(&mut self, name: &str, value: impl Into<String>) {
+    pub fn set_attr(&mut self, name: &str, value: impl Into<CompactString>) {
         let value = value.into();
         match self.attrs.iter_mut().find(|a| a.name == name) {
             Some(attr) => attr.value = value,

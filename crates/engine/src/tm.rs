@@ -531,7 +531,7 @@ type UnitResult = std::result::Result<Tu, (String, bool)>;
 
 /// The units of one input file.
 enum Input {
-    Tmx(Box<TmxReader>),
+    Tmx(Box<TmxReader<'static>>),
     Tsv(Box<dyn Iterator<Item = UnitResult> + Send>),
 }
 

@@ -8,7 +8,9 @@
 //! The layout is part of the on-disk format: change it only with
 //! `FORMAT_VERSION`.
 
-use tmkit_core::{Attr, Inline, Lang, Note, Prop, Segment, Tag, TagKind, Tu, TuId, Tuv};
+use tmkit_core::{
+    Attr, CompactString, Inline, Lang, Note, Prop, Segment, Tag, TagKind, Tu, TuId, Tuv,
+};
 
 use crate::{
     error::{corrupt, Result},
@@ -175,12 +177,23 @@ impl<'a> Reader<'a> {
     }
 
     pub(crate) fn str(&mut self) -> Result<String> {
+        self.str_ref().map(str::to_string)
+    }
+
+    /// A short string (names, attribute and prop values), held inline when
+    /// it fits.
+    fn small(&mut self) -> Result<CompactString> {
+        self.str_ref().map(CompactString::from)
+    }
+
+    fn str_ref(&mut self) -> Result<&'a str> {
         let n = self.len()?;
-        let slice = &self.bytes[self.pos..self.pos + n];
+        let bytes: &'a [u8] = self.bytes;
+        let slice = &bytes[self.pos..self.pos + n];
         match std::str::from_utf8(slice) {
             Ok(s) => {
                 self.pos += n;
-                Ok(s.to_string())
+                Ok(s)
             }
             Err(_) => self.fail("invalid UTF-8"),
         }
@@ -194,9 +207,17 @@ impl<'a> Reader<'a> {
         }
     }
 
+    fn opt_small(&mut self) -> Result<Option<CompactString>> {
+        match self.byte()? {
+            0 => Ok(None),
+            1 => Ok(Some(self.small()?)),
+            _ => self.fail("bad option tag"),
+        }
+    }
+
     pub(crate) fn lang(&mut self) -> Result<Lang> {
-        let s = self.str()?;
-        Lang::parse(&s).map_err(|e| corrupt(format!("stored language: {e}")))
+        let s = self.str_ref()?;
+        Lang::parse(s).map_err(|e| corrupt(format!("stored language: {e}")))
     }
 
     fn attrs(&mut self) -> Result<Vec<Attr>> {
@@ -204,8 +225,8 @@ impl<'a> Reader<'a> {
         let mut out = Vec::with_capacity(n);
         for _ in 0..n {
             out.push(Attr {
-                name: self.str()?,
-                value: self.str()?,
+                name: self.small()?,
+                value: self.small()?,
             });
         }
         Ok(out)
@@ -216,9 +237,9 @@ impl<'a> Reader<'a> {
         let mut out = Vec::with_capacity(n);
         for _ in 0..n {
             out.push(Prop {
-                kind: self.opt_str()?,
+                kind: self.opt_small()?,
                 attrs: self.attrs()?,
-                value: self.str()?,
+                value: self.small()?,
             });
         }
         Ok(out)

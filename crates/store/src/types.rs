@@ -254,7 +254,7 @@ impl Filter {
                 let hit = |props: &[tmkit_core::Prop]| {
                     props
                         .iter()
-                        .any(|p| p.label() == Some(label.as_str()) && &p.value == value)
+                        .any(|p| p.label() == Some(label.as_str()) && p.value == *value)
                 };
                 hit(&record.tu.props) || record.tu.variants.iter().any(|v| hit(&v.props))
             })

@@ -1,5 +1,7 @@
 //! Read throughput on a generated 100k-unit TMX, against quick-xml's bare
-//! event loop over the same bytes.
+//! event loops over the same bytes: buffered (`read_event_into`, as over a
+//! file) and in place (`read_event` over the slice, which is how tmkit
+//! parses a UTF-8 document held in memory).
 //!
 //! `cargo bench -p tmkit-tmx --bench read`; results in `docs/BENCHMARKS.md`.
 
@@ -24,6 +26,18 @@ fn bare_loop(bytes: &[u8]) -> usize {
     }
 }
 
+fn in_place_loop(bytes: &[u8]) -> usize {
+    let mut reader = Reader::from_reader(bytes);
+    let mut events = 0;
+    loop {
+        match reader.read_event() {
+            Ok(Event::Eof) => return events,
+            Ok(_) => events += 1,
+            Err(e) => panic!("{e}"),
+        }
+    }
+}
+
 fn tmkit(bytes: &[u8]) -> usize {
     TmxReader::from_slice(bytes, "bench.tmx")
         .unwrap()
@@ -44,6 +58,9 @@ fn bench(c: &mut Criterion) {
     g.throughput(Throughput::Bytes(utf8.len() as u64));
     g.bench_function("quick-xml bare loop (utf-8)", |b| {
         b.iter(|| bare_loop(utf8))
+    });
+    g.bench_function("quick-xml in-place loop (utf-8)", |b| {
+        b.iter(|| in_place_loop(utf8))
     });
     g.bench_function("tmkit TmxReader (utf-8)", |b| b.iter(|| tmkit(utf8)));
     g.throughput(Throughput::Bytes(utf16.len() as u64));

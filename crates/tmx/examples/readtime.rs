@@ -1,5 +1,5 @@
 //! Times reading a TMX file held in memory, for quick comparisons while
-//! tuning: `cargo run --release -p tmkit-tmx --example readtime -- FILE|gen:N [RUNS] [bare|stream]`.
+//! tuning: `cargo run --release -p tmkit-tmx --example readtime -- FILE|gen:N [RUNS] [bare|slice|stream]`.
 
 use std::time::Instant;
 
@@ -15,16 +15,20 @@ fn main() {
         Some(n) => common::generate(n.parse().expect("a unit count")).into_bytes(),
         None => std::fs::read(&path).expect("readable file"),
     };
-    // `bare` as third argument times quick-xml's event loop alone (the
-    // baseline); `stream` reads through `from_reader`, as for a file or pipe.
+    // `bare` as third argument times quick-xml's buffered event loop alone
+    // (the bench's baseline), `slice` its in-place loop over the bytes;
+    // `stream` reads through `from_reader`, as for a file or pipe.
     let mode = args.next();
     let bare = mode.as_deref() == Some("bare");
+    let slice = mode.as_deref() == Some("slice");
     let stream = mode.as_deref() == Some("stream");
     let mut best = f64::MAX;
     for _ in 0..runs {
         let start = Instant::now();
         let units = if bare {
             bare_loop(&bytes)
+        } else if slice {
+            slice_loop(&bytes)
         } else if stream {
             tmkit_tmx::TmxReader::from_reader(std::io::Cursor::new(bytes.clone()), &path)
                 .expect("TMX")
@@ -58,5 +62,17 @@ fn bare_loop(bytes: &[u8]) -> usize {
             Err(e) => panic!("{e}"),
         }
         buf.clear();
+    }
+}
+
+fn slice_loop(bytes: &[u8]) -> usize {
+    let mut reader = quick_xml::Reader::from_reader(bytes);
+    let mut events = 0;
+    loop {
+        match reader.read_event() {
+            Ok(quick_xml::events::Event::Eof) => return events,
+            Ok(_) => events += 1,
+            Err(e) => panic!("{e}"),
+        }
     }
 }

@@ -18,23 +18,32 @@ const HEAD: usize = 1024;
 /// parser's refills rare without growing the resident size.
 const BUF: usize = 64 * 1024;
 
+/// Where the XML parser reads UTF-8 from.
+pub(crate) enum Src<'a> {
+    /// A stream (a file, a decompressor, a transcoder).
+    Stream(Box<dyn BufRead + Send>),
+    /// A UTF-8 document held in memory, from after its byte-order mark:
+    /// parsed in place, without copying events out.
+    Slice(&'a [u8]),
+}
+
 /// A UTF-8 byte stream ready for the XML parser, with what was learned on the way.
-pub(crate) struct Opened {
-    pub src: Box<dyn BufRead + Send>,
+pub(crate) struct Opened<'a> {
+    pub src: Src<'a>,
     /// The encoding the bytes were decoded from (`UTF-8`, `UTF-16LE`, `windows-1252`…).
     pub encoding: &'static str,
     /// File-level remarks (lying declaration, no BOM on UTF-16…).
     pub warnings: Vec<String>,
     /// Set when the transcoder met malformed bytes and replaced them by U+FFFD.
     pub replaced: Arc<AtomicBool>,
-    /// For a plain UTF-8 document held in memory: the bytes the parser reads
-    /// and where in them it starts (after a BOM), so that positions can be
-    /// worked out from byte offsets only when a message needs one.
-    pub text: Option<(Arc<[u8]>, usize)>,
+    /// For a plain UTF-8 document held in memory: its bytes and where in
+    /// them the parser starts (after a BOM), so that positions can be worked
+    /// out from byte offsets only when a message needs one.
+    pub text: Option<(&'a [u8], usize)>,
 }
 
 /// Opens `raw`, undoing gzip or zip packaging, and decodes it to UTF-8.
-pub(crate) fn open(raw: Box<dyn Read + Send>) -> io::Result<Opened> {
+pub(crate) fn open(raw: Box<dyn Read + Send>) -> io::Result<Opened<'static>> {
     let (head, rest) = read_head(raw)?;
     if head.starts_with(&[0x1f, 0x8b]) {
         let gz = flate2::read::MultiGzDecoder::new(Cursor::new(head).chain(rest));
@@ -55,24 +64,21 @@ pub(crate) fn open(raw: Box<dyn Read + Send>) -> io::Result<Opened> {
 }
 
 /// Like [`open`] for bytes already in memory: a plain UTF-8 document is then
-/// parsed straight from one shared copy of them, which also serves to work
-/// out line and column of a message.
-pub(crate) fn open_bytes(bytes: &[u8]) -> io::Result<Opened> {
+/// parsed where it lies, and its bytes also serve to work out line and
+/// column of a message.
+pub(crate) fn open_bytes(bytes: &[u8]) -> io::Result<Opened<'_>> {
     if bytes.starts_with(&[0x1f, 0x8b]) || bytes.starts_with(b"PK\x03\x04") {
         return open(Box::new(Cursor::new(bytes.to_vec())));
     }
     let sniffed = sniff(&bytes[..bytes.len().min(HEAD)]);
     if sniffed.encoding == UTF_8 {
-        let shared: Arc<[u8]> = Arc::from(bytes);
-        let mut cursor = Cursor::new(Arc::clone(&shared));
-        cursor.set_position(sniffed.bom_len as u64);
         let warnings = sniffed.warning.into_iter().collect();
         return Ok(Opened {
-            src: Box::new(cursor),
+            src: Src::Slice(&bytes[sniffed.bom_len.min(bytes.len())..]),
             encoding: "UTF-8",
             warnings,
             replaced: Arc::default(),
-            text: Some((shared, sniffed.bom_len)),
+            text: Some((bytes, sniffed.bom_len)),
         });
     }
     let head_len = bytes.len().min(HEAD);
@@ -212,7 +218,7 @@ fn declared_encoding(head: &[u8]) -> Option<String> {
     Some(value[..close].trim().to_string())
 }
 
-fn decode(head: Vec<u8>, rest: Box<dyn Read + Send>) -> io::Result<Opened> {
+fn decode(head: Vec<u8>, rest: Box<dyn Read + Send>) -> io::Result<Opened<'static>> {
     let sniffed = sniff(&head);
     let replaced = Arc::new(AtomicBool::new(false));
     let warnings: Vec<String> = sniffed.warning.into_iter().collect();
@@ -242,7 +248,7 @@ fn decode(head: Vec<u8>, rest: Box<dyn Read + Send>) -> io::Result<Opened> {
         })
     };
     Ok(Opened {
-        src,
+        src: Src::Stream(src),
         encoding: sniffed.encoding.name(),
         warnings,
         replaced,
@@ -311,9 +317,12 @@ mod tests {
     use super::*;
 
     fn decoded(bytes: Vec<u8>) -> (String, &'static str, Vec<String>) {
-        let mut opened = open(Box::new(Cursor::new(bytes))).unwrap();
+        let opened = open(Box::new(Cursor::new(bytes))).unwrap();
         let mut out = String::new();
-        opened.src.read_to_string(&mut out).unwrap();
+        let Src::Stream(mut src) = opened.src else {
+            panic!("a stream is opened as a stream")
+        };
+        src.read_to_string(&mut out).unwrap();
         (out, opened.encoding, opened.warnings)
     }
 

@@ -15,7 +15,7 @@ use quick_xml::{
     events::{attributes::Attribute, BytesStart, BytesText, Event},
     Reader as XmlReader,
 };
-use tmkit_core::{Attr, Inline, Lang, Note, Prop, Segment, Tag, TagKind, Tu, Tuv};
+use tmkit_core::{Attr, CompactString, Inline, Lang, Note, Prop, Segment, Tag, TagKind, Tu, Tuv};
 
 use crate::{
     decode,
@@ -146,8 +146,8 @@ impl Pos {
 /// --tool=cachegrind --cache-sim=no examples/readtime gen:20000 1` (whole
 /// process) went from 663 M to 615 M instructions with this alone.
 #[derive(Debug)]
-struct Lines {
-    text: Arc<[u8]>,
+struct Lines<'a> {
+    text: &'a [u8],
     /// Where offset 0 is in `text` (after a byte-order mark).
     start: usize,
     /// The last position worked out: byte index in `text`, line, and
@@ -158,10 +158,10 @@ struct Lines {
     col: u64,
 }
 
-impl Lines {
+impl Lines<'_> {
     /// Line and column (both 1-based) of `offset`.
     fn resolve(&mut self, offset: u64) -> (u64, u64) {
-        let text = &self.text[..];
+        let text = self.text;
         let target = usize::try_from(offset)
             .unwrap_or(usize::MAX)
             .saturating_add(self.start)
@@ -228,16 +228,16 @@ fn chars(bytes: &[u8]) -> u64 {
 
 /// How positions are known: counted as events are read, or resolved later.
 #[derive(Debug)]
-enum Track {
+enum Track<'a> {
     Eager(Pos),
-    Lazy(Lines),
+    Lazy(Lines<'a>),
 }
 
 /// Everything of the reader but the XML parser and its buffer, so that
 /// events borrowed from the buffer can be handled while this is updated.
-struct State {
+struct State<'a> {
     path: String,
-    track: Track,
+    track: Track<'a>,
     header: Header,
     warnings: Vec<Diagnostic>,
     /// How many warnings strict mode has already turned into an error.
@@ -257,7 +257,7 @@ struct State {
     frames: Vec<Frame>,
 }
 
-impl State {
+impl State<'_> {
     /// Line and column of `loc`.
     fn at(&mut self, loc: Loc) -> (u64, u64) {
         match (loc, &mut self.track) {
@@ -269,7 +269,7 @@ impl State {
     }
 
     /// Where the next event starts.
-    fn here(&self, xml: &Xml) -> Loc {
+    fn here(&self, xml: &Xml<'_>) -> Loc {
         match &self.track {
             Track::Eager(pos) => pos.loc(),
             Track::Lazy(_) => Loc::Offset(xml.buffer_position()),
@@ -332,7 +332,68 @@ impl State {
     }
 }
 
-type Xml = XmlReader<Box<dyn BufRead + Send>>;
+/// The XML parser: over a stream, copying each event into a buffer, or
+/// over a document in memory, handing out events that point into it.
+enum Xml<'a> {
+    Stream(XmlReader<Box<dyn BufRead + Send>>, Vec<u8>),
+    Slice(XmlReader<&'a [u8]>),
+}
+
+impl<'a> Xml<'a> {
+    /// The parser over `src`, configured as every TMX reader needs it.
+    fn new(src: decode::Src<'a>) -> Xml<'a> {
+        fn configure<R>(xml: &mut XmlReader<R>) {
+            let config = xml.config_mut();
+            config.trim_text(false);
+            config.check_end_names = true;
+            config.expand_empty_elements = false;
+        }
+        match src {
+            decode::Src::Stream(src) => {
+                let mut xml = XmlReader::from_reader(src);
+                configure(&mut xml);
+                Xml::Stream(xml, Vec::with_capacity(4096))
+            }
+            decode::Src::Slice(bytes) => {
+                let mut xml = XmlReader::from_reader(bytes);
+                configure(&mut xml);
+                Xml::Slice(xml)
+            }
+        }
+    }
+
+    /// The next event, with the parser's position after it (or, on an
+    /// error, where the error was found).
+    fn read(&mut self) -> (quick_xml::Result<Event<'_>>, u64) {
+        match self {
+            Xml::Stream(xml, buf) => {
+                buf.clear();
+                let event = xml.read_event_into(buf);
+                let at = match event {
+                    Ok(_) => xml.buffer_position(),
+                    Err(_) => xml.error_position(),
+                };
+                (event, at)
+            }
+            Xml::Slice(xml) => {
+                let event = xml.read_event();
+                let at = match event {
+                    Ok(_) => xml.buffer_position(),
+                    Err(_) => xml.error_position(),
+                };
+                (event, at)
+            }
+        }
+    }
+
+    /// Bytes read so far.
+    fn buffer_position(&self) -> u64 {
+        match self {
+            Xml::Stream(xml, _) => xml.buffer_position(),
+            Xml::Slice(xml) => xml.buffer_position(),
+        }
+    }
+}
 
 /// The first problem met in a unit; the unit is read to its end regardless.
 type Soft = Option<(Loc, String)>;
@@ -354,13 +415,12 @@ fn soft(slot: &mut Soft, loc: Loc, message: impl Into<String>) {
 /// iteration goes on) or fatal (the iteration ends after it); see
 /// [`Error::is_fatal`]. Non-error remarks accumulate in
 /// [`TmxReader::warnings`].
-pub struct TmxReader {
-    xml: Xml,
-    buf: Vec<u8>,
-    st: State,
+pub struct TmxReader<'a> {
+    xml: Xml<'a>,
+    st: State<'a>,
 }
 
-impl std::fmt::Debug for TmxReader {
+impl std::fmt::Debug for TmxReader<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TmxReader")
             .field("path", &self.st.path)
@@ -370,12 +430,12 @@ impl std::fmt::Debug for TmxReader {
     }
 }
 
-impl TmxReader {
+impl<'a> TmxReader<'a> {
     /// Opens a TMX file: plain, gzip-compressed (`.tmx.gz`, recognized by its
     /// magic bytes) or a `.zip` archive holding a `.tmx` (read into memory
     /// whole, as zip keeps its directory at the end); the encoding is found
     /// from the byte-order mark, then the XML declaration, then UTF-8.
-    pub fn from_path(path: &Path) -> Result<TmxReader> {
+    pub fn from_path(path: &Path) -> Result<TmxReader<'static>> {
         let name = path.display().to_string();
         let file = File::open(path).map_err(|source| Error::Io {
             path: name.clone(),
@@ -394,7 +454,7 @@ impl TmxReader {
     pub fn from_reader(
         reader: impl std::io::Read + Send + 'static,
         name: &str,
-    ) -> Result<TmxReader> {
+    ) -> Result<TmxReader<'static>> {
         let opened = decode::open(Box::new(reader)).map_err(|source| Error::Io {
             path: name.to_string(),
             source,
@@ -403,8 +463,9 @@ impl TmxReader {
     }
 
     /// Reads a TMX document held in memory (any encoding, possibly gzipped
-    /// or zipped); `name` is used in messages.
-    pub fn from_slice(bytes: &[u8], name: &str) -> Result<TmxReader> {
+    /// or zipped); `name` is used in messages. A UTF-8 document is parsed
+    /// where it lies, without a copy.
+    pub fn from_slice(bytes: &'a [u8], name: &str) -> Result<TmxReader<'a>> {
         let opened = decode::open_bytes(bytes).map_err(|source| Error::Io {
             path: name.to_string(),
             source,
@@ -412,12 +473,8 @@ impl TmxReader {
         TmxReader::start(opened, name.to_string())
     }
 
-    fn start(opened: decode::Opened, path: String) -> Result<TmxReader> {
-        let mut xml = XmlReader::from_reader(opened.src);
-        let config = xml.config_mut();
-        config.trim_text(false);
-        config.check_end_names = true;
-        config.expand_empty_elements = false;
+    fn start(opened: decode::Opened<'a>, path: String) -> Result<TmxReader<'a>> {
+        let xml = Xml::new(opened.src);
         let mut st = State {
             path,
             track: match opened.text {
@@ -450,18 +507,14 @@ impl TmxReader {
         for w in opened.warnings {
             st.warn(Loc::default(), w);
         }
-        let mut reader = TmxReader {
-            xml,
-            buf: Vec::with_capacity(4096),
-            st,
-        };
+        let mut reader = TmxReader { xml, st };
         reader.read_prolog()?;
         Ok(reader)
     }
 
     /// Makes any problem fatal: the first warning or broken unit ends the
     /// iteration with [`Error::Strict`] (or the unit's error).
-    pub fn strict(mut self, strict: bool) -> TmxReader {
+    pub fn strict(mut self, strict: bool) -> TmxReader<'a> {
         self.st.strict = strict;
         self
     }
@@ -512,9 +565,9 @@ impl TmxReader {
     }
 
     fn read_prolog(&mut self) -> Result<()> {
-        let (xml, buf, st) = (&mut self.xml, &mut self.buf, &mut self.st);
+        let (xml, st) = (&mut self.xml, &mut self.st);
         loop {
-            let (event, loc) = next_event(xml, buf, st)?;
+            let (event, loc) = next_event(xml, st)?;
             match event {
                 Event::DocType(t) if t.windows(8).any(|w| w.eq_ignore_ascii_case(b"<!ENTITY")) => {
                     st.done = true;
@@ -545,7 +598,7 @@ impl TmxReader {
                         attrs
                             .iter()
                             .find(|a| a.name == "version")
-                            .map(|a| a.value.clone()),
+                            .map(|a| a.value.to_string()),
                         loc,
                     );
                     break;
@@ -569,11 +622,11 @@ impl TmxReader {
         }
         let mut seen_header = false;
         loop {
-            let (event, loc) = next_event(xml, buf, st)?;
+            let (event, loc) = next_event(xml, st)?;
             match event {
                 Event::Start(e) if e.name().as_ref() == b"header" => {
                     let attrs = attributes(&e, st, loc)?;
-                    read_header_children(xml, buf, st)?;
+                    read_header_children(xml, st)?;
                     set_header(st, attrs, loc);
                     seen_header = true;
                 }
@@ -595,7 +648,7 @@ impl TmxReader {
                 Event::Start(e) => {
                     let name = String::from_utf8_lossy(e.name().as_ref()).into_owned();
                     st.warn(loc, format!("unexpected <{name}> in <tmx>, skipped"));
-                    skip_element(xml, buf, st)?;
+                    skip_element(xml, st)?;
                 }
                 Event::End(_) => {
                     st.warn(loc, "<tmx> has no <body>: no units");
@@ -611,49 +664,54 @@ impl TmxReader {
     }
 
     fn next_tu(&mut self) -> Option<Result<Tu>> {
-        let (xml, buf, st) = (&mut self.xml, &mut self.buf, &mut self.st);
-        loop {
-            let (event, loc) = match next_event(xml, buf, st) {
-                Ok(x) => x,
-                Err(e) => return Some(Err(e)),
-            };
-            match event {
-                Event::Start(e) if e.name().as_ref() == b"tu" => {
-                    st.tus += 1;
-                    let attrs = match attributes(&e, st, loc) {
-                        Ok(a) => a,
-                        Err(e) => return Some(Err(e)),
-                    };
-                    return Some(read_tu(xml, buf, st, attrs, loc));
-                }
-                Event::Empty(e) if e.name().as_ref() == b"tu" => {
-                    st.tus += 1;
-                    return Some(Err(st.tu_error(loc, "<tu> has no <tuv>".into())));
-                }
-                Event::Start(e) => {
-                    let name = String::from_utf8_lossy(e.name().as_ref()).into_owned();
-                    st.warn(loc, format!("unexpected <{name}> in <body>, skipped"));
-                    if let Err(e) = skip_element(xml, buf, st) {
-                        return Some(Err(e));
-                    }
-                }
-                Event::End(e) if e.name().as_ref() == b"tmx" => {
-                    st.done = true;
-                    return None;
-                }
-                Event::Eof => {
-                    return Some(Err(st.syntax(
-                        loc,
-                        "the document ends before </tmx>: the file is truncated",
-                    )));
-                }
-                _ => {}
+        next_unit(&mut self.xml, &mut self.st)
+    }
+}
+
+/// Reads up to the next `<tu>` of the body and reads that unit; `None` at
+/// the end of the body.
+fn next_unit(xml: &mut Xml<'_>, st: &mut State<'_>) -> Option<Result<Tu>> {
+    loop {
+        let (event, loc) = match next_event(xml, st) {
+            Ok(x) => x,
+            Err(e) => return Some(Err(e)),
+        };
+        match event {
+            Event::Start(e) if e.name().as_ref() == b"tu" => {
+                st.tus += 1;
+                let attrs = match attributes(&e, st, loc) {
+                    Ok(a) => a,
+                    Err(e) => return Some(Err(e)),
+                };
+                return Some(read_tu(xml, st, attrs, loc));
             }
+            Event::Empty(e) if e.name().as_ref() == b"tu" => {
+                st.tus += 1;
+                return Some(Err(st.tu_error(loc, "<tu> has no <tuv>".into())));
+            }
+            Event::Start(e) => {
+                let name = String::from_utf8_lossy(e.name().as_ref()).into_owned();
+                st.warn(loc, format!("unexpected <{name}> in <body>, skipped"));
+                if let Err(e) = skip_element(xml, st) {
+                    return Some(Err(e));
+                }
+            }
+            Event::End(e) if e.name().as_ref() == b"tmx" => {
+                st.done = true;
+                return None;
+            }
+            Event::Eof => {
+                return Some(Err(st.syntax(
+                    loc,
+                    "the document ends before </tmx>: the file is truncated",
+                )));
+            }
+            _ => {}
         }
     }
 }
 
-impl Iterator for TmxReader {
+impl Iterator for TmxReader<'_> {
     type Item = Result<Tu>;
 
     fn next(&mut self) -> Option<Result<Tu>> {
@@ -699,14 +757,13 @@ impl Iterator for TmxReader {
 
 /// Reads the next event, keeping the position up to date; returns the
 /// event and where it starts. Parser errors are fatal syntax errors.
-fn next_event<'b>(xml: &mut Xml, buf: &'b mut Vec<u8>, st: &mut State) -> Result<(Event<'b>, Loc)> {
-    buf.clear();
+fn next_event<'x>(xml: &'x mut Xml<'_>, st: &mut State<'_>) -> Result<(Event<'x>, Loc)> {
     let loc = st.here(xml);
     let start = xml.buffer_position();
-    match xml.read_event_into(buf) {
-        Ok(event) => {
+    match xml.read() {
+        (Ok(event), end) => {
             if let Track::Eager(pos) = &mut st.track {
-                let consumed = xml.buffer_position().saturating_sub(pos.offset);
+                let consumed = end.saturating_sub(pos.offset);
                 let (raw, lead): (&[u8], u64) = match &event {
                     Event::Start(e) | Event::Empty(e) => (e, 1),
                     Event::End(e) => (e, 2),
@@ -722,14 +779,14 @@ fn next_event<'b>(xml: &mut Xml, buf: &'b mut Vec<u8>, st: &mut State) -> Result
             }
             Ok((event, loc))
         }
-        Err(err) => {
+        (Err(err), error_at) => {
             // The failed event's bytes cannot be looked at here (they are
             // borrowed by the error path), so the column is advanced by the
             // bytes between the event start and the error, assumed on one line.
             let (line, column) = st.at(loc);
             let at = Loc::At {
                 line,
-                column: column + xml.error_position().saturating_sub(start),
+                column: column + error_at.saturating_sub(start),
             };
             let message = describe(&err);
             Err(st.syntax(at, message))
@@ -771,7 +828,7 @@ fn is_blank(t: &BytesText) -> bool {
 
 /// The attributes of a start tag, unescaped. A malformed attribute list is
 /// not well-formed XML: fatal.
-fn attributes(e: &BytesStart, st: &mut State, loc: Loc) -> Result<Vec<Attr>> {
+fn attributes(e: &BytesStart, st: &mut State<'_>, loc: Loc) -> Result<Vec<Attr>> {
     attributes_picking(e, st, loc, [b"", b""]).map(|(attrs, _)| attrs)
 }
 
@@ -784,7 +841,7 @@ type Picked<'e> = [Option<Cow<'e, str>>; 2];
 /// for `xml:lang` and `type` (every `<tuv>` and `<prop>`).
 fn attributes_picking<'e>(
     e: &'e BytesStart,
-    st: &mut State,
+    st: &mut State<'_>,
     loc: Loc,
     pick: [&[u8]; 2],
 ) -> Result<(Vec<Attr>, Picked<'e>)> {
@@ -825,20 +882,19 @@ const NAMES: &[&str] = &[
     "x",
 ];
 
-/// An attribute name as a `String`: the common ones are copied from
-/// [`NAMES`] without a UTF-8 check: 7 M instructions less on `readtime
-/// gen:20000 1` (599 M → 592 M whole process).
-fn attr_name(key: &[u8]) -> String {
+/// An attribute name: the common ones are the static strings of [`NAMES`]
+/// (no UTF-8 check, no copy); others are short and held inline.
+fn attr_name(key: &[u8]) -> CompactString {
     match NAMES.iter().find(|n| n.as_bytes() == key) {
-        Some(name) => (*name).to_string(),
-        None => utf8(key).into_owned(),
+        Some(name) => CompactString::const_new(name),
+        None => CompactString::from(utf8(key)),
     }
 }
 
 /// Checks one attribute (duplicate, value) and files it under `picked` or `out`.
 fn take_attr<'e>(
     e: &BytesStart,
-    st: &mut State,
+    st: &mut State<'_>,
     loc: Loc,
     pick: [&[u8]; 2],
     out: &mut Vec<Attr>,
@@ -858,7 +914,7 @@ fn take_attr<'e>(
         ));
     }
     let name = if slot.is_some() {
-        String::new()
+        CompactString::default()
     } else {
         attr_name(key)
     };
@@ -883,13 +939,13 @@ fn take_attr<'e>(
         Some(i) => picked[i] = Some(value),
         None => out.push(Attr {
             name,
-            value: value.into_owned(),
+            value: CompactString::from(value),
         }),
     }
     Ok(())
 }
 
-fn check_version(st: &mut State, version: Option<String>, loc: Loc) {
+fn check_version(st: &mut State<'_>, version: Option<String>, loc: Loc) {
     match version.as_deref() {
         None => st.warn(loc, "<tmx> has no version attribute; read as TMX 1.4"),
         Some(v) if VERSIONS.contains(&v.trim()) => {}
@@ -903,7 +959,7 @@ fn check_version(st: &mut State, version: Option<String>, loc: Loc) {
     st.header.version = version;
 }
 
-fn set_header(st: &mut State, attrs: Vec<Attr>, loc: Loc) {
+fn set_header(st: &mut State<'_>, attrs: Vec<Attr>, loc: Loc) {
     let missing: Vec<&str> = REQUIRED_HEADER
         .iter()
         .copied()
@@ -942,10 +998,10 @@ fn set_header(st: &mut State, attrs: Vec<Attr>, loc: Loc) {
     st.header.attrs = attrs;
 }
 
-fn read_header_children(xml: &mut Xml, buf: &mut Vec<u8>, st: &mut State) -> Result<()> {
+fn read_header_children(xml: &mut Xml<'_>, st: &mut State<'_>) -> Result<()> {
     let mut ignore: Soft = None;
     loop {
-        let (event, loc) = next_event(xml, buf, st)?;
+        let (event, loc) = next_event(xml, st)?;
         match event {
             Event::Start(ref e) | Event::Empty(ref e) if e.name().as_ref() == b"ude" => {
                 let empty = matches!(event, Event::Empty(_));
@@ -956,7 +1012,7 @@ fn read_header_children(xml: &mut Xml, buf: &mut Vec<u8>, st: &mut State) -> Res
                 };
                 if !empty {
                     loop {
-                        let (event, loc) = next_event(xml, buf, st)?;
+                        let (event, loc) = next_event(xml, st)?;
                         match event {
                             Event::Empty(ref m) | Event::Start(ref m)
                                 if m.name().as_ref() == b"map" =>
@@ -964,10 +1020,10 @@ fn read_header_children(xml: &mut Xml, buf: &mut Vec<u8>, st: &mut State) -> Res
                                 let started = matches!(event, Event::Start(_));
                                 ude.maps.push(attributes(m, st, loc)?);
                                 if started {
-                                    skip_element(xml, buf, st)?;
+                                    skip_element(xml, st)?;
                                 }
                             }
-                            Event::Start(_) => skip_element(xml, buf, st)?,
+                            Event::Start(_) => skip_element(xml, st)?,
                             Event::End(_) => break,
                             Event::Eof => {
                                 return Err(st.syntax(loc, "the document ends inside <ude>"))
@@ -985,9 +1041,9 @@ fn read_header_children(xml: &mut Xml, buf: &mut Vec<u8>, st: &mut State) -> Res
                 let empty = matches!(event, Event::Empty(_));
                 let attrs = attributes(e, st, loc)?;
                 let value = if empty {
-                    String::new()
+                    CompactString::default()
                 } else {
-                    read_text_content(xml, buf, st, &mut ignore)?
+                    read_text_content(xml, st, &mut ignore)?
                 };
                 if let Some((loc, message)) = ignore.take() {
                     st.warn(loc, message);
@@ -995,13 +1051,16 @@ fn read_header_children(xml: &mut Xml, buf: &mut Vec<u8>, st: &mut State) -> Res
                 if is_prop {
                     st.header.props.push(make_prop(attrs, value));
                 } else {
-                    st.header.notes.push(Note { attrs, value });
+                    st.header.notes.push(Note {
+                        attrs,
+                        value: value.into_string(),
+                    });
                 }
             }
             Event::Start(e) => {
                 let name = String::from_utf8_lossy(e.name().as_ref()).into_owned();
                 st.warn(loc, format!("unexpected <{name}> in <header>, skipped"));
-                skip_element(xml, buf, st)?;
+                skip_element(xml, st)?;
             }
             Event::End(_) => return Ok(()),
             Event::Eof => return Err(st.syntax(loc, "the document ends inside <header>")),
@@ -1010,7 +1069,7 @@ fn read_header_children(xml: &mut Xml, buf: &mut Vec<u8>, st: &mut State) -> Res
     }
 }
 
-fn make_prop(mut attrs: Vec<Attr>, value: String) -> Prop {
+fn make_prop(mut attrs: Vec<Attr>, value: CompactString) -> Prop {
     let kind = attrs
         .iter()
         .position(|a| a.name == "type")
@@ -1019,10 +1078,10 @@ fn make_prop(mut attrs: Vec<Attr>, value: String) -> Prop {
 }
 
 /// Skips the element whose start tag was just read.
-fn skip_element(xml: &mut Xml, buf: &mut Vec<u8>, st: &mut State) -> Result<()> {
+fn skip_element(xml: &mut Xml<'_>, st: &mut State<'_>) -> Result<()> {
     let mut depth = 1usize;
     while depth > 0 {
-        let (event, loc) = next_event(xml, buf, st)?;
+        let (event, loc) = next_event(xml, st)?;
         match event {
             Event::Start(_) => depth += 1,
             Event::End(_) => depth -= 1,
@@ -1034,28 +1093,29 @@ fn skip_element(xml: &mut Xml, buf: &mut Vec<u8>, st: &mut State) -> Result<()> 
 }
 
 /// Unescapes a text event and normalizes line ends as XML requires
-/// (`\r\n` and lone `\r` become `\n`).
-fn text_of(t: &BytesText) -> std::result::Result<String, String> {
+/// (`\r\n` and lone `\r` become `\n`); borrowed when there is nothing to
+/// change, which is most text.
+fn text_of<'t>(t: &'t BytesText) -> std::result::Result<Cow<'t, str>, String> {
     // Line ends are normalized on the raw text, before unescaping, so that
     // a `&#xD;` reference still gives a carriage return.
     let raw: &[u8] = t;
     let raw = std::str::from_utf8(raw)
         .map_err(|e| format!("the text is not valid UTF-8 ({e}); check the file's encoding"))?;
     let raw = if raw.contains('\r') {
-        std::borrow::Cow::Owned(normalize_newlines(raw.to_string()))
+        Cow::Owned(normalize_newlines(raw.to_string()))
     } else {
-        std::borrow::Cow::Borrowed(raw)
+        Cow::Borrowed(raw)
     };
     // Without `&` there is nothing to unescape: quick-xml would scan for
     // `&` and `;` and hand the text back borrowed (4 M instructions less on
     // `readtime gen:20000 1`).
     if !raw.contains('&') {
-        return Ok(raw.into_owned());
+        return Ok(raw);
     }
     let text = quick_xml::escape::unescape(&raw).map_err(|esc| {
         format!("{esc}; tmkit expands only the five XML entities (&lt; &gt; &amp; &quot; &apos;) and character references")
     })?;
-    Ok(text.into_owned())
+    Ok(Cow::Owned(text.into_owned()))
 }
 
 fn normalize_newlines(text: String) -> String {
@@ -1065,21 +1125,19 @@ fn normalize_newlines(text: String) -> String {
     text.replace("\r\n", "\n").replace('\r', "\n")
 }
 
-/// The text of a `<prop>` or `<note>` (text of nested elements included).
+/// The text of a `<prop>` or `<note>` (text of nested elements included),
+/// held inline when short, as most prop values are.
 fn read_text_content(
-    xml: &mut Xml,
-    buf: &mut Vec<u8>,
-    st: &mut State,
+    xml: &mut Xml<'_>,
+    st: &mut State<'_>,
     slot: &mut Soft,
-) -> Result<String> {
-    let mut out = String::new();
+) -> Result<CompactString> {
+    let mut out = CompactString::default();
     let mut depth = 1usize;
     loop {
-        let (event, loc) = next_event(xml, buf, st)?;
+        let (event, loc) = next_event(xml, st)?;
         match event {
             Event::Text(t) => match text_of(&t) {
-                // Most props and notes are one text event: keep its string.
-                Ok(s) if out.is_empty() => out = s,
                 Ok(s) => out.push_str(&s),
                 Err(m) => soft(slot, loc, m),
             },
@@ -1099,20 +1157,14 @@ fn read_text_content(
     }
 }
 
-fn read_tu(
-    xml: &mut Xml,
-    buf: &mut Vec<u8>,
-    st: &mut State,
-    attrs: Vec<Attr>,
-    tu_loc: Loc,
-) -> Result<Tu> {
+fn read_tu(xml: &mut Xml<'_>, st: &mut State<'_>, attrs: Vec<Attr>, tu_loc: Loc) -> Result<Tu> {
     let mut tu = Tu {
         attrs,
         ..Tu::default()
     };
     let mut slot: Soft = None;
     loop {
-        let (event, loc) = next_event(xml, buf, st)?;
+        let (event, loc) = next_event(xml, st)?;
         match event {
             Event::Start(ref e) | Event::Empty(ref e) => {
                 let empty = matches!(event, Event::Empty(_));
@@ -1135,36 +1187,39 @@ fn read_tu(
                             }
                             Err(e) => Err((code.into_owned(), e)),
                         });
-                        let tuv = read_tuv(xml, buf, st, (attrs, head), loc, empty, &mut slot)?;
+                        let tuv = read_tuv(xml, st, (attrs, head), loc, empty, &mut slot)?;
                         if let Some(tuv) = tuv {
                             tu.variants.push(tuv);
                         }
                     }
                     b"prop" => {
                         let (attrs, [kind, _]) = attributes_picking(e, st, loc, [b"type", b""])?;
-                        let kind = kind.map(Cow::into_owned);
+                        let kind = kind.map(CompactString::from);
                         let value = if empty {
-                            String::new()
+                            CompactString::default()
                         } else {
-                            read_text_content(xml, buf, st, &mut slot)?
+                            read_text_content(xml, st, &mut slot)?
                         };
                         tu.props.push(Prop { kind, attrs, value });
                     }
                     b"note" => {
                         let attrs = attributes(e, st, loc)?;
                         let value = if empty {
-                            String::new()
+                            CompactString::default()
                         } else {
-                            read_text_content(xml, buf, st, &mut slot)?
+                            read_text_content(xml, st, &mut slot)?
                         };
-                        tu.notes.push(Note { attrs, value });
+                        tu.notes.push(Note {
+                            attrs,
+                            value: value.into_string(),
+                        });
                     }
                     other => {
                         attributes(e, st, loc)?;
                         let name = String::from_utf8_lossy(other).into_owned();
                         st.warn(loc, format!("unexpected <{name}> in <tu>, skipped"));
                         if !empty {
-                            skip_element(xml, buf, st)?;
+                            skip_element(xml, st)?;
                         }
                     }
                 }
@@ -1211,9 +1266,8 @@ fn read_tu(
 type TuvLang = std::result::Result<(Lang, Option<String>), (String, String)>;
 
 fn read_tuv(
-    xml: &mut Xml,
-    buf: &mut Vec<u8>,
-    st: &mut State,
+    xml: &mut Xml<'_>,
+    st: &mut State<'_>,
     (attrs, head): (Vec<Attr>, Option<TuvLang>),
     tuv_loc: Loc,
     empty: bool,
@@ -1242,7 +1296,7 @@ fn read_tuv(
     let mut seen_seg = false;
     if !empty {
         loop {
-            let (event, loc) = next_event(xml, buf, st)?;
+            let (event, loc) = next_event(xml, st)?;
             match event {
                 Event::Start(ref e) | Event::Empty(ref e) => {
                     let started = matches!(event, Event::Start(_));
@@ -1250,7 +1304,7 @@ fn read_tuv(
                     match e.name().as_ref() {
                         b"seg" => {
                             let seg = if started {
-                                read_seg(xml, buf, st, slot)?
+                                read_seg(xml, st, slot)?
                             } else {
                                 Segment::default()
                             };
@@ -1264,15 +1318,18 @@ fn read_tuv(
                         b"prop" | b"note" => {
                             let is_prop = e.name().as_ref() == b"prop";
                             let value = if started {
-                                read_text_content(xml, buf, st, slot)?
+                                read_text_content(xml, st, slot)?
                             } else {
-                                String::new()
+                                CompactString::default()
                             };
                             if let Some(t) = tuv.as_mut() {
                                 if is_prop {
                                     t.props.push(make_prop(attrs, value));
                                 } else {
-                                    t.notes.push(Note { attrs, value });
+                                    t.notes.push(Note {
+                                        attrs,
+                                        value: value.into_string(),
+                                    });
                                 }
                             }
                         }
@@ -1280,7 +1337,7 @@ fn read_tuv(
                             let name = String::from_utf8_lossy(other).into_owned();
                             st.warn(loc, format!("unexpected <{name}> in <tuv>, skipped"));
                             if started {
-                                skip_element(xml, buf, st)?;
+                                skip_element(xml, st)?;
                             }
                         }
                     }
@@ -1315,7 +1372,7 @@ type Frame = (Option<(TagKind, Vec<Attr>)>, Vec<Inline>);
 
 /// Reads the content of a `<seg>` as text runs and tags, keeping every
 /// element (TMX inline tags and foreign ones) with its attributes.
-fn read_seg(xml: &mut Xml, buf: &mut Vec<u8>, st: &mut State, slot: &mut Soft) -> Result<Segment> {
+fn read_seg(xml: &mut Xml<'_>, st: &mut State<'_>, slot: &mut Soft) -> Result<Segment> {
     // Open tags, innermost last; the bottom frame is the segment itself.
     // The frame stack is kept in the state between segments: one allocation
     // less per `<tuv>` (see docs/BENCHMARKS.md).
@@ -1323,7 +1380,7 @@ fn read_seg(xml: &mut Xml, buf: &mut Vec<u8>, st: &mut State, slot: &mut Soft) -
     stack.clear();
     stack.push((None, vec![]));
     loop {
-        let (event, loc) = next_event(xml, buf, st)?;
+        let (event, loc) = next_event(xml, st)?;
         match event {
             Event::Text(t) => match text_of(&t) {
                 Ok(s) => push_text(&mut stack, s),
@@ -1331,7 +1388,7 @@ fn read_seg(xml: &mut Xml, buf: &mut Vec<u8>, st: &mut State, slot: &mut Soft) -
             },
             Event::CData(c) => {
                 let s = normalize_newlines(String::from_utf8_lossy(&c).into_owned());
-                push_text(&mut stack, s);
+                push_text(&mut stack, Cow::Owned(s));
             }
             Event::Start(e) => {
                 let attrs = attributes(&e, st, loc)?;
@@ -1373,14 +1430,14 @@ fn read_seg(xml: &mut Xml, buf: &mut Vec<u8>, st: &mut State, slot: &mut Soft) -
     }
 }
 
-fn push_text(stack: &mut [Frame], text: String) {
+fn push_text(stack: &mut [Frame], text: Cow<'_, str>) {
     if text.is_empty() {
         return;
     }
     if let Some((_, items)) = stack.last_mut() {
         match items.last_mut() {
             Some(Inline::Text(prev)) => prev.push_str(&text),
-            _ => items.push(Inline::Text(text)),
+            _ => items.push(Inline::Text(text.into_owned())),
         }
     }
 }
@@ -1407,7 +1464,6 @@ fn restore_attrs(attrs: &mut Vec<Attr>, props: &mut Vec<Prop>) {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
 
     use proptest::prelude::*;
 
@@ -1463,7 +1519,7 @@ mod tests {
             let mut bytes = if bom { vec![0xEF, 0xBB, 0xBF] } else { vec![] };
             bytes.extend_from_slice(TEXT.as_bytes());
             let mut lines = Lines {
-                text: Arc::from(bytes),
+                text: &bytes,
                 start,
                 at: start,
                 line: 1,

@@ -4,7 +4,7 @@ use tmkit_core::{Attr, Inline, Lang, Prop, Segment, Tag, TagKind, Tu};
 
 use crate::{Error, TmxReader, TmxWriter, WriteOptions};
 
-fn read(doc: &str) -> (TmxReader, Vec<Tu>) {
+fn read(doc: &str) -> (TmxReader<'_>, Vec<Tu>) {
     let mut reader = TmxReader::from_slice(doc.as_bytes(), "t.tmx").unwrap();
     let units = reader.by_ref().collect::<Result<Vec<_>, _>>().unwrap();
     (reader, units)

@@ -263,13 +263,13 @@ fn write_attrs(
 
 /// The `type` written for a prop: its own, else `x-` + its vendor `name` or
 /// `type2` (kept as is when it already starts with `x-`), else `x-untyped`.
-pub(crate) fn prop_type(p: &Prop) -> String {
+pub(crate) fn prop_type(p: &Prop) -> std::borrow::Cow<'_, str> {
     if let Some(kind) = &p.kind {
-        return kind.clone();
+        return kind.as_str().into();
     }
     match p.label() {
-        Some(l) if l.starts_with("x-") => l.to_string(),
-        Some(l) => format!("x-{l}"),
+        Some(l) if l.starts_with("x-") => l.into(),
+        Some(l) => format!("x-{l}").into(),
         None => "x-untyped".into(),
     }
 }

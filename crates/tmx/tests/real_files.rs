@@ -112,9 +112,9 @@ fn canonical(mut tu: Tu) -> Tu {
             if p.kind.is_none() {
                 let label = p.label().unwrap_or("untyped").to_string();
                 p.kind = Some(if label.starts_with("x-") {
-                    label
+                    label.into()
                 } else {
-                    format!("x-{label}")
+                    format!("x-{label}").into()
                 });
             }
         }

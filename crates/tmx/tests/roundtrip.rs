@@ -81,11 +81,11 @@ fn props() -> impl Strategy<Value = Vec<Prop>> {
     prop::collection::vec(
         ("x-[a-z]{1,5}", text(), proptest::option::of("[a-z]{2}")).prop_map(
             |(kind, value, lang)| Prop {
-                kind: Some(kind),
+                kind: Some(kind.into()),
                 attrs: lang
                     .map(|l| vec![Attr::new("xml:lang", l)])
                     .unwrap_or_default(),
-                value,
+                value: value.into(),
             },
         ),
         0..3,
