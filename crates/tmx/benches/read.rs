@@ -45,12 +45,22 @@ fn tmkit(bytes: &[u8]) -> usize {
         .sum()
 }
 
+/// The same, with the XML parsed on the calling thread only.
+fn tmkit_one_thread(bytes: &[u8]) -> usize {
+    TmxReader::from_slice(bytes, "bench.tmx")
+        .unwrap()
+        .parse_ahead(false)
+        .map(|tu| tu.unwrap().variants.len())
+        .sum()
+}
+
 fn bench(c: &mut Criterion) {
     let doc = generate(100_000);
     let utf8 = doc.as_bytes();
     let mut utf16 = vec![0xFF, 0xFE];
     utf16.extend(doc.encode_utf16().flat_map(u16::to_le_bytes));
     assert_eq!(tmkit(utf8), 200_000);
+    assert_eq!(tmkit_one_thread(utf8), 200_000);
     assert_eq!(tmkit(&utf16), 200_000);
 
     let mut g = c.benchmark_group("read-100k");
@@ -63,6 +73,9 @@ fn bench(c: &mut Criterion) {
         b.iter(|| in_place_loop(utf8))
     });
     g.bench_function("tmkit TmxReader (utf-8)", |b| b.iter(|| tmkit(utf8)));
+    g.bench_function("tmkit TmxReader (utf-8, one thread)", |b| {
+        b.iter(|| tmkit_one_thread(utf8))
+    });
     g.throughput(Throughput::Bytes(utf16.len() as u64));
     g.bench_function("tmkit TmxReader (utf-16le)", |b| b.iter(|| tmkit(&utf16)));
     g.finish();

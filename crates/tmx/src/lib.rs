@@ -60,6 +60,7 @@ pub use crate::{
     writer::{TmxWriter, TsvWriter, WriteOptions},
 };
 
+mod ahead;
 mod decode;
 mod error;
 mod policy;

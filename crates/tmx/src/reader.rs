@@ -5,6 +5,7 @@ use std::{
     fs::File,
     io::BufRead,
     path::Path,
+    str::Utf8Error,
     sync::{
         atomic::{AtomicBool, Ordering},
         Arc,
@@ -18,6 +19,7 @@ use quick_xml::{
 use tmkit_core::{Attr, CompactString, Inline, Lang, Note, Prop, Segment, Tag, TagKind, Tu, Tuv};
 
 use crate::{
+    ahead::{Ahead, Spans},
     decode,
     error::{Diagnostic, Error, Result},
     policy,
@@ -60,6 +62,10 @@ pub struct Ude {
     /// The attributes of each `<map>` (`unicode`, `code`, `ent`, `subst`).
     pub maps: Vec<Vec<Attr>>,
 }
+
+/// The body size above which a document in memory is parsed ahead by
+/// default: below it, starting a thread costs more than it saves.
+const AHEAD_MIN: usize = 1024 * 1024;
 
 /// TMX versions that exist; anything else is read as 1.4 with a warning.
 const VERSIONS: &[&str] = &["1.1", "1.2", "1.3", "1.4", "1.4a", "1.4b"];
@@ -238,6 +244,11 @@ enum Track<'a> {
 struct State<'a> {
     path: String,
     track: Track<'a>,
+    /// The document held in memory, once checked as UTF-8 as a whole (see
+    /// [`as_text`]).
+    doc: Option<&'a str>,
+    /// The attributes of the last tag, when the parser thread split them.
+    spans: Spans,
     header: Header,
     warnings: Vec<Diagnostic>,
     /// How many warnings strict mode has already turned into an error.
@@ -269,10 +280,10 @@ impl State<'_> {
     }
 
     /// Where the next event starts.
-    fn here(&self, xml: &Xml<'_>) -> Loc {
+    fn here(&self, position: u64) -> Loc {
         match &self.track {
             Track::Eager(pos) => pos.loc(),
-            Track::Lazy(_) => Loc::Offset(xml.buffer_position()),
+            Track::Lazy(_) => Loc::Offset(position),
         }
     }
 
@@ -337,6 +348,8 @@ impl State<'_> {
 enum Xml<'a> {
     Stream(XmlReader<Box<dyn BufRead + Send>>, Vec<u8>),
     Slice(XmlReader<&'a [u8]>),
+    /// Over a document in memory, parsed by a second thread (see `ahead`).
+    Ahead(Ahead<'a>),
 }
 
 impl<'a> Xml<'a> {
@@ -364,7 +377,8 @@ impl<'a> Xml<'a> {
 
     /// The next event, with the parser's position after it (or, on an
     /// error, where the error was found).
-    fn read(&mut self) -> (quick_xml::Result<Event<'_>>, u64) {
+    #[inline]
+    fn read(&mut self, spans: &mut Spans) -> (quick_xml::Result<Event<'_>>, u64) {
         match self {
             Xml::Stream(xml, buf) => {
                 buf.clear();
@@ -383,6 +397,7 @@ impl<'a> Xml<'a> {
                 };
                 (event, at)
             }
+            Xml::Ahead(ahead) => ahead.read(spans),
         }
     }
 
@@ -391,6 +406,7 @@ impl<'a> Xml<'a> {
         match self {
             Xml::Stream(xml, _) => xml.buffer_position(),
             Xml::Slice(xml) => xml.buffer_position(),
+            Xml::Ahead(ahead) => ahead.position(),
         }
     }
 }
@@ -418,6 +434,12 @@ fn soft(slot: &mut Soft, loc: Loc, message: impl Into<String>) {
 pub struct TmxReader<'a> {
     xml: Xml<'a>,
     st: State<'a>,
+    /// Whether to parse ahead on a second thread (`None`: by size).
+    ahead: Option<bool>,
+    /// Whether that was decided (at the first unit).
+    ahead_decided: bool,
+    /// Bytes handed to that thread at a time.
+    ahead_chunk: usize,
 }
 
 impl std::fmt::Debug for TmxReader<'_> {
@@ -477,6 +499,8 @@ impl<'a> TmxReader<'a> {
         let xml = Xml::new(opened.src);
         let mut st = State {
             path,
+            doc: None,
+            spans: Spans::default(),
             track: match opened.text {
                 Some((text, start)) => Track::Lazy(Lines {
                     text,
@@ -507,7 +531,13 @@ impl<'a> TmxReader<'a> {
         for w in opened.warnings {
             st.warn(Loc::default(), w);
         }
-        let mut reader = TmxReader { xml, st };
+        let mut reader = TmxReader {
+            xml,
+            st,
+            ahead: None,
+            ahead_decided: false,
+            ahead_chunk: crate::ahead::CHUNK,
+        };
         reader.read_prolog()?;
         Ok(reader)
     }
@@ -516,6 +546,25 @@ impl<'a> TmxReader<'a> {
     /// iteration with [`Error::Strict`] (or the unit's error).
     pub fn strict(mut self, strict: bool) -> TmxReader<'a> {
         self.st.strict = strict;
+        self
+    }
+
+    /// Whether a second thread parses the XML ahead of this one, for a
+    /// UTF-8 document held in memory ([`TmxReader::from_slice`]): on, off,
+    /// or (by default) on when the body is larger than 1 MiB. The units,
+    /// warnings and errors are the same either way; streamed and transcoded
+    /// input is always parsed on the calling thread.
+    pub fn parse_ahead(mut self, on: bool) -> TmxReader<'a> {
+        self.ahead = Some(on);
+        self
+    }
+
+    /// Parses ahead in chunks of `bytes` (tests use tiny ones, so that
+    /// events straddle chunks).
+    #[cfg(test)]
+    pub(crate) fn ahead_chunks(mut self, bytes: usize) -> TmxReader<'a> {
+        self.ahead = Some(true);
+        self.ahead_chunk = bytes;
         self
     }
 
@@ -664,13 +713,46 @@ impl<'a> TmxReader<'a> {
     }
 
     fn next_tu(&mut self) -> Option<Result<Tu>> {
+        if !self.ahead_decided {
+            self.ahead_decided = true;
+            self.start_ahead();
+        }
         next_unit(&mut self.xml, &mut self.st)
+    }
+
+    /// For a UTF-8 document in memory, parsed in place so far: checks it as
+    /// UTF-8 as a whole (once, rather than each text and value apart), and
+    /// hands the body to a second parser thread when that is wanted (the
+    /// events are then made from the checked text).
+    fn start_ahead(&mut self) {
+        let (Xml::Slice(xml), Track::Lazy(lines)) = (&self.xml, &self.st.track) else {
+            return;
+        };
+        let body = usize::try_from(xml.buffer_position()).unwrap_or(usize::MAX);
+        let Some(rest) = lines.text.get(lines.start..) else {
+            return;
+        };
+        // simdutf8 checks long text several times faster than the standard
+        // library (7.7 ms for the 37 MB of the bench document).
+        let Ok(doc) = simdutf8::basic::from_utf8(rest) else {
+            return;
+        };
+        self.st.doc = Some(doc);
+        let wanted = self
+            .ahead
+            .unwrap_or(doc.len().saturating_sub(body) > AHEAD_MIN);
+        if !wanted || self.st.done {
+            return;
+        }
+        if let Some(ahead) = Ahead::start(doc, body, self.ahead_chunk) {
+            self.xml = Xml::Ahead(ahead);
+        }
     }
 }
 
 /// Reads up to the next `<tu>` of the body and reads that unit; `None` at
 /// the end of the body.
-fn next_unit(xml: &mut Xml<'_>, st: &mut State<'_>) -> Option<Result<Tu>> {
+fn next_unit<'a>(xml: &mut Xml<'a>, st: &mut State<'a>) -> Option<Result<Tu>> {
     loop {
         let (event, loc) = match next_event(xml, st) {
             Ok(x) => x,
@@ -757,10 +839,10 @@ impl Iterator for TmxReader<'_> {
 
 /// Reads the next event, keeping the position up to date; returns the
 /// event and where it starts. Parser errors are fatal syntax errors.
-fn next_event<'x>(xml: &'x mut Xml<'_>, st: &mut State<'_>) -> Result<(Event<'x>, Loc)> {
-    let loc = st.here(xml);
+fn next_event<'x, 'a>(xml: &'x mut Xml<'a>, st: &mut State<'a>) -> Result<(Event<'x>, Loc)> {
     let start = xml.buffer_position();
-    match xml.read() {
+    let loc = st.here(start);
+    match xml.read(&mut st.spans) {
         (Ok(event), end) => {
             if let Track::Eager(pos) = &mut st.track {
                 let consumed = end.saturating_sub(pos.offset);
@@ -822,6 +904,21 @@ fn utf8(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// `bytes` as text. When they lie in `doc` (a document held in memory and
+/// checked as UTF-8 as a whole), they are that slice of it, found from
+/// their address with no second check; otherwise they are checked.
+fn as_text<'b>(doc: Option<&'b str>, bytes: &'b [u8]) -> std::result::Result<&'b str, Utf8Error> {
+    if let Some(doc) = doc {
+        let start = (bytes.as_ptr() as usize).wrapping_sub(doc.as_ptr() as usize);
+        if start <= doc.len() && bytes.len() <= doc.len() - start {
+            if let Some(text) = doc.get(start..start + bytes.len()) {
+                return Ok(text);
+            }
+        }
+    }
+    std::str::from_utf8(bytes)
+}
+
 fn is_blank(t: &BytesText) -> bool {
     t.iter().all(|b| b" \t\r\n".contains(b))
 }
@@ -839,14 +936,39 @@ type Picked<'e> = [Option<Cow<'e, str>>; 2];
 /// The attributes of a start tag, with the values of the (up to two) `pick`
 /// names returned apart: their names are then never allocated, which matters
 /// for `xml:lang` and `type` (every `<tuv>` and `<prop>`).
-fn attributes_picking<'e>(
+fn attributes_picking<'e, 'a: 'e>(
     e: &'e BytesStart,
-    st: &mut State<'_>,
+    st: &mut State<'a>,
     loc: Loc,
     pick: [&[u8]; 2],
 ) -> Result<(Vec<Attr>, Picked<'e>)> {
     let mut out: Vec<Attr> = Vec::new();
     let mut picked: Picked<'e> = [None, None];
+    // Split by the parser thread already: take them from the document.
+    if let (true, Some(doc)) = (st.spans.valid && st.spans.of == e.as_ptr() as usize, st.doc) {
+        let spans = std::mem::take(&mut st.spans.list);
+        let mut taken = Ok(());
+        for span in &spans {
+            let (key, value) = match (
+                doc.as_bytes().get(span.key.0..span.key.0 + span.key.1),
+                doc.get(span.value.0..span.value.0 + span.value.1),
+            ) {
+                (Some(key), Some(value)) => (key, value),
+                _ => break,
+            };
+            let value = if span.amp {
+                Value::Escaped(value)
+            } else {
+                Value::Plain(value)
+            };
+            taken = take_attr(e, st, loc, pick, &mut out, &mut picked, key, value);
+            if taken.is_err() {
+                break;
+            }
+        }
+        st.spans.list = spans;
+        return taken.map(|()| (out, picked));
+    }
     // quick-xml's own duplicate check allocates a list per tag; checking the
     // few attributes of a TMX element here costs nothing.
     for attr in e.attributes().with_checks(false) {
@@ -862,46 +984,76 @@ fn attributes_picking<'e>(
                 ))
             }
         };
-        take_attr(e, st, loc, pick, &mut out, &mut picked, attr)?;
+        // Most values hold no reference: they are taken after a UTF-8
+        // check rather than through quick-xml's unescaping, which builds a
+        // `Cow` and copies again.
+        let value = match &attr.value {
+            Cow::Borrowed(raw) if !raw.contains(&b'&') => match as_text(st.doc, raw) {
+                Ok(text) => Value::Plain(text),
+                Err(_) => Value::Raw(&attr),
+            },
+            _ => Value::Raw(&attr),
+        };
+        take_attr(
+            e,
+            st,
+            loc,
+            pick,
+            &mut out,
+            &mut picked,
+            attr.key.as_ref(),
+            value,
+        )?;
     }
     Ok((out, picked))
 }
 
-/// Attribute names of TMX, in the order a reader meets them most.
-const NAMES: &[&str] = &[
-    "tuid",
-    "creationdate",
-    "creationid",
-    "changedate",
-    "changeid",
-    "usagecount",
-    "lastusagedate",
-    "srclang",
-    "datatype",
-    "i",
-    "x",
-];
-
-/// An attribute name: the common ones are the static strings of [`NAMES`]
-/// (no UTF-8 check, no copy); others are short and held inline.
+/// An attribute name: the common ones of TMX are static strings (no UTF-8
+/// check, no copy); others are short and held inline.
 fn attr_name(key: &[u8]) -> CompactString {
-    match NAMES.iter().find(|n| n.as_bytes() == key) {
-        Some(name) => CompactString::const_new(name),
-        None => CompactString::from(utf8(key)),
-    }
+    let name = match key {
+        b"tuid" => "tuid",
+        b"creationdate" => "creationdate",
+        b"creationid" => "creationid",
+        b"changedate" => "changedate",
+        b"changeid" => "changeid",
+        b"usagecount" => "usagecount",
+        b"lastusagedate" => "lastusagedate",
+        b"srclang" => "srclang",
+        b"datatype" => "datatype",
+        b"segtype" => "segtype",
+        b"o-tmf" => "o-tmf",
+        b"i" => "i",
+        b"x" => "x",
+        b"type" => "type",
+        b"pos" => "pos",
+        _ => return CompactString::from(utf8(key)),
+    };
+    CompactString::const_new(name)
+}
+
+/// An attribute value as found.
+enum Value<'e, 'v> {
+    /// Text without references.
+    Plain(&'e str),
+    /// Text with references to expand.
+    Escaped(&'e str),
+    /// Bytes to check and expand as quick-xml does.
+    Raw(&'v Attribute<'e>),
 }
 
 /// Checks one attribute (duplicate, value) and files it under `picked` or `out`.
-fn take_attr<'e>(
+#[allow(clippy::too_many_arguments)]
+fn take_attr<'e, 'a: 'e>(
     e: &BytesStart,
-    st: &mut State<'_>,
+    st: &mut State<'a>,
     loc: Loc,
     pick: [&[u8]; 2],
     out: &mut Vec<Attr>,
     picked: &mut Picked<'e>,
-    attr: Attribute<'e>,
+    key: &[u8],
+    value: Value<'e, '_>,
 ) -> Result<()> {
-    let key = attr.key.as_ref();
     let slot = pick.iter().position(|p| !p.is_empty() && *p == key);
     if out.iter().any(|a| a.name.as_bytes() == key) || slot.is_some_and(|i| picked[i].is_some()) {
         let key = String::from_utf8_lossy(key);
@@ -918,22 +1070,19 @@ fn take_attr<'e>(
     } else {
         attr_name(key)
     };
-    // Most values hold no reference: take them after a UTF-8 check
-    // rather than through quick-xml's unescaping, which builds a `Cow`
-    // and copies again. Picked values stay borrowed from the tag: the
-    // `xml:lang` of every `<tuv>` is only looked up in the language
-    // cache: one allocation less per variant (with single-string props:
-    // 615 M → 605 M instructions on `readtime gen:20000 1`).
-    let plain = match &attr.value {
-        Cow::Borrowed(raw) if !raw.contains(&b'&') => std::str::from_utf8(raw).ok(),
-        _ => None,
+    // Picked values stay borrowed from the tag: the `xml:lang` of every
+    // `<tuv>` is only looked up in the language cache: one allocation less
+    // per variant (with single-string props: 615 M → 605 M instructions on
+    // `readtime gen:20000 1`).
+    let expanded = match value {
+        Value::Plain(text) => Ok(Cow::Borrowed(text)),
+        Value::Escaped(text) => quick_xml::escape::unescape(text).map_err(quick_xml::Error::from),
+        Value::Raw(attr) => attr.unescape_value(),
     };
-    let value: Cow<'e, str> = match plain {
-        Some(v) => Cow::Borrowed(v),
-        None => match attr.unescape_value() {
-            Ok(v) => Cow::Owned(v.into_owned()),
-            Err(err) => return Err(st.syntax(loc, format!("bad value of attribute {name}: {err}"))),
-        },
+    let value: Cow<'e, str> = match expanded {
+        Ok(Cow::Borrowed(text)) => Cow::Borrowed(text),
+        Ok(Cow::Owned(text)) => Cow::Owned(text),
+        Err(err) => return Err(st.syntax(loc, format!("bad value of attribute {name}: {err}"))),
     };
     match slot {
         Some(i) => picked[i] = Some(value),
@@ -998,7 +1147,7 @@ fn set_header(st: &mut State<'_>, attrs: Vec<Attr>, loc: Loc) {
     st.header.attrs = attrs;
 }
 
-fn read_header_children(xml: &mut Xml<'_>, st: &mut State<'_>) -> Result<()> {
+fn read_header_children<'a>(xml: &mut Xml<'a>, st: &mut State<'a>) -> Result<()> {
     let mut ignore: Soft = None;
     loop {
         let (event, loc) = next_event(xml, st)?;
@@ -1078,7 +1227,7 @@ fn make_prop(mut attrs: Vec<Attr>, value: CompactString) -> Prop {
 }
 
 /// Skips the element whose start tag was just read.
-fn skip_element(xml: &mut Xml<'_>, st: &mut State<'_>) -> Result<()> {
+fn skip_element<'a>(xml: &mut Xml<'a>, st: &mut State<'a>) -> Result<()> {
     let mut depth = 1usize;
     while depth > 0 {
         let (event, loc) = next_event(xml, st)?;
@@ -1095,20 +1244,26 @@ fn skip_element(xml: &mut Xml<'_>, st: &mut State<'_>) -> Result<()> {
 /// Unescapes a text event and normalizes line ends as XML requires
 /// (`\r\n` and lone `\r` become `\n`); borrowed when there is nothing to
 /// change, which is most text.
-fn text_of<'t>(t: &'t BytesText) -> std::result::Result<Cow<'t, str>, String> {
+fn text_of<'t>(
+    t: &'t BytesText,
+    doc: Option<&'t str>,
+) -> std::result::Result<Cow<'t, str>, String> {
     // Line ends are normalized on the raw text, before unescaping, so that
     // a `&#xD;` reference still gives a carriage return.
     let raw: &[u8] = t;
-    let raw = std::str::from_utf8(raw)
+    let raw = as_text(doc, raw)
         .map_err(|e| format!("the text is not valid UTF-8 ({e}); check the file's encoding"))?;
-    let raw = if raw.contains('\r') {
+    // Most text has neither: one pass finds out.
+    let Some(first) = memchr::memchr2(b'&', b'\r', raw.as_bytes()) else {
+        return Ok(Cow::Borrowed(raw));
+    };
+    let raw = if raw.as_bytes()[first] == b'\r' || raw[first..].contains('\r') {
         Cow::Owned(normalize_newlines(raw.to_string()))
     } else {
         Cow::Borrowed(raw)
     };
     // Without `&` there is nothing to unescape: quick-xml would scan for
-    // `&` and `;` and hand the text back borrowed (4 M instructions less on
-    // `readtime gen:20000 1`).
+    // `&` and `;` and hand the text back borrowed.
     if !raw.contains('&') {
         return Ok(raw);
     }
@@ -1127,9 +1282,9 @@ fn normalize_newlines(text: String) -> String {
 
 /// The text of a `<prop>` or `<note>` (text of nested elements included),
 /// held inline when short, as most prop values are.
-fn read_text_content(
-    xml: &mut Xml<'_>,
-    st: &mut State<'_>,
+fn read_text_content<'a>(
+    xml: &mut Xml<'a>,
+    st: &mut State<'a>,
     slot: &mut Soft,
 ) -> Result<CompactString> {
     let mut out = CompactString::default();
@@ -1137,7 +1292,7 @@ fn read_text_content(
     loop {
         let (event, loc) = next_event(xml, st)?;
         match event {
-            Event::Text(t) => match text_of(&t) {
+            Event::Text(t) => match text_of(&t, st.doc) {
                 Ok(s) => out.push_str(&s),
                 Err(m) => soft(slot, loc, m),
             },
@@ -1157,7 +1312,7 @@ fn read_text_content(
     }
 }
 
-fn read_tu(xml: &mut Xml<'_>, st: &mut State<'_>, attrs: Vec<Attr>, tu_loc: Loc) -> Result<Tu> {
+fn read_tu<'a>(xml: &mut Xml<'a>, st: &mut State<'a>, attrs: Vec<Attr>, tu_loc: Loc) -> Result<Tu> {
     let mut tu = Tu {
         attrs,
         ..Tu::default()
@@ -1265,9 +1420,9 @@ fn read_tu(xml: &mut Xml<'_>, st: &mut State<'_>, attrs: Vec<Attr>, tu_loc: Loc)
 /// differs, or the code that is not a language tag and why.
 type TuvLang = std::result::Result<(Lang, Option<String>), (String, String)>;
 
-fn read_tuv(
-    xml: &mut Xml<'_>,
-    st: &mut State<'_>,
+fn read_tuv<'a>(
+    xml: &mut Xml<'a>,
+    st: &mut State<'a>,
     (attrs, head): (Vec<Attr>, Option<TuvLang>),
     tuv_loc: Loc,
     empty: bool,
@@ -1372,7 +1527,7 @@ type Frame = (Option<(TagKind, Vec<Attr>)>, Vec<Inline>);
 
 /// Reads the content of a `<seg>` as text runs and tags, keeping every
 /// element (TMX inline tags and foreign ones) with its attributes.
-fn read_seg(xml: &mut Xml<'_>, st: &mut State<'_>, slot: &mut Soft) -> Result<Segment> {
+fn read_seg<'a>(xml: &mut Xml<'a>, st: &mut State<'a>, slot: &mut Soft) -> Result<Segment> {
     // Open tags, innermost last; the bottom frame is the segment itself.
     // The frame stack is kept in the state between segments: one allocation
     // less per `<tuv>` (see docs/BENCHMARKS.md).
@@ -1382,7 +1537,7 @@ fn read_seg(xml: &mut Xml<'_>, st: &mut State<'_>, slot: &mut Soft) -> Result<Se
     loop {
         let (event, loc) = next_event(xml, st)?;
         match event {
-            Event::Text(t) => match text_of(&t) {
+            Event::Text(t) => match text_of(&t, st.doc) {
                 Ok(s) => push_text(&mut stack, s),
                 Err(m) => soft(slot, loc, m),
             },

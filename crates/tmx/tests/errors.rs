@@ -70,17 +70,20 @@ fn error_table() {
     let table: Table = toml::from_str(&text).unwrap();
     assert!(table.case.len() >= 15);
     // In-memory input resolves positions from byte offsets when a message
-    // needs one; streamed input counts them as it reads: both must agree.
-    for (case, streamed) in table.case.iter().flat_map(|c| [(c, false), (c, true)]) {
-        let name = &format!(
-            "{} ({})",
-            case.name,
-            if streamed { "streamed" } else { "in memory" }
-        );
-        let reader = if streamed {
-            TmxReader::from_reader(std::io::Cursor::new(case.input.clone()), "case.tmx")
-        } else {
-            TmxReader::from_slice(case.input.as_bytes(), "case.tmx")
+    // needs one; streamed input counts them as it reads; in-memory input
+    // parsed ahead on a second thread makes its events from the parser
+    // thread's positions: all must agree.
+    let modes = ["in memory", "parsed ahead", "streamed"];
+    for (case, mode) in table.case.iter().flat_map(|c| modes.map(|m| (c, m))) {
+        let name = &format!("{} ({mode})", case.name);
+        let reader = match mode {
+            "streamed" => {
+                TmxReader::from_reader(std::io::Cursor::new(case.input.clone()), "case.tmx")
+            }
+            "parsed ahead" => TmxReader::from_slice(case.input.as_bytes(), "case.tmx")
+                .map(|r| r.parse_ahead(true)),
+            _ => TmxReader::from_slice(case.input.as_bytes(), "case.tmx")
+                .map(|r| r.parse_ahead(false)),
         };
         let mut reader = match (reader, &case.open_error) {
             (Ok(r), None) => r.strict(case.strict),
