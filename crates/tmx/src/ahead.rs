@@ -48,10 +48,13 @@ pub(crate) struct AttrSpan {
 /// The attributes of the last tag read, as split by the parser thread.
 #[derive(Debug, Default)]
 pub(crate) struct Spans {
-    /// Whether `list` holds the attributes of the tag whose content starts
-    /// at address `of`.
+    /// Whether `list[first..first + count]` holds the attributes of the tag
+    /// whose content starts at address `of`.
     pub valid: bool,
     pub of: usize,
+    pub first: usize,
+    pub count: usize,
+    /// The attributes of the tags of the batch of events being read.
     pub list: Vec<AttrSpan>,
 }
 
@@ -78,11 +81,8 @@ enum Token {
         /// then splits them itself, and meets the same error).
         attrs: Option<(usize, usize)>,
     },
-    /// A parse error and where it was found.
-    Error {
-        error: quick_xml::Error,
-        at: u64,
-    },
+    /// A parse error and where it was found (boxed: tokens stay small).
+    Error(Box<(quick_xml::Error, u64)>),
     Eof {
         end: u64,
     },
@@ -118,8 +118,6 @@ pub(crate) struct Ahead<'a> {
     tokens: mpsc::Receiver<Batch>,
     spent: mpsc::Sender<Batch>,
     batch: std::vec::IntoIter<Token>,
-    /// The attributes of the batch being read.
-    spans: Vec<AttrSpan>,
     /// The parser's position after the last event taken.
     pos: u64,
     /// The end of the document or an error was taken: nothing follows.
@@ -162,7 +160,6 @@ impl<'a> Ahead<'a> {
             tokens,
             spent,
             batch: Vec::new().into_iter(),
-            spans: Vec::new(),
             pos: body as u64,
             ended: None,
         })
@@ -176,11 +173,9 @@ impl<'a> Ahead<'a> {
     /// The next event, with the position after it (or, on an error, where
     /// the error was found), as [`Reader::read_event`] would give them; the
     /// attributes of a tag go to `spans`.
+    #[inline]
     pub(crate) fn read(&mut self, spans: &mut Spans) -> (quick_xml::Result<Event<'a>>, u64) {
         spans.valid = false;
-        if let Some(end) = self.ended {
-            return (Ok(Event::Eof), end);
-        }
         loop {
             match self.batch.next() {
                 Some(Token::Event {
@@ -196,46 +191,69 @@ impl<'a> Ahead<'a> {
                     if let (Some((first, count)), Ok(Event::Start(e) | Event::Empty(e))) =
                         (attrs, &event)
                     {
-                        if let Some(list) = self.spans.get(first..first.saturating_add(count)) {
-                            spans.list.clear();
-                            spans.list.extend_from_slice(list);
-                            spans.of = e.as_ptr() as usize;
-                            spans.valid = true;
-                        }
+                        spans.of = e.as_ptr() as usize;
+                        spans.first = first;
+                        spans.count = count;
+                        spans.valid = true;
                     }
                     return (event, end);
                 }
-                Some(Token::Error { error, at }) => {
-                    self.ended = Some(at);
-                    return (Err(error), at);
-                }
-                Some(Token::Eof { end }) => {
-                    self.pos = end;
-                    self.ended = Some(end);
-                    return (Ok(Event::Eof), end);
-                }
+                Some(token) => return self.last(token),
                 None => {
-                    let spent = std::mem::replace(&mut self.batch, Vec::new().into_iter());
-                    let mut tokens: Vec<Token> = spent.collect();
-                    tokens.clear();
-                    let mut spans = std::mem::take(&mut self.spans);
-                    spans.clear();
-                    let _ = self.spent.send(Batch { tokens, spans });
-                    self.hand_over();
-                    match self.tokens.recv() {
-                        Ok(batch) => {
-                            self.batch = batch.tokens.into_iter();
-                            self.spans = batch.spans;
-                        }
-                        Err(_) => {
-                            // The parser thread is gone without an end: it
-                            // can only have panicked.
-                            self.ended = Some(self.pos);
-                            let error = io::Error::other("the XML parser thread stopped");
-                            return (Err(quick_xml::Error::Io(Arc::new(error))), self.pos);
-                        }
+                    if let Some(read) = self.refill(spans) {
+                        return read;
                     }
                 }
+            }
+        }
+    }
+
+    /// The end of the document, or an error: nothing follows.
+    #[cold]
+    fn last(&mut self, token: Token) -> (quick_xml::Result<Event<'a>>, u64) {
+        match token {
+            Token::Error(error) => {
+                let (error, at) = *error;
+                self.ended = Some(at);
+                (Err(error), at)
+            }
+            Token::Eof { end } | Token::Event { end, .. } => {
+                self.pos = end;
+                self.ended = Some(end);
+                (Ok(Event::Eof), end)
+            }
+        }
+    }
+
+    /// Gives the spent batch back, hands more of the document over and
+    /// waits for the next batch; `Some` when there is none to wait for.
+    #[cold]
+    fn refill(&mut self, spans: &mut Spans) -> Option<(quick_xml::Result<Event<'a>>, u64)> {
+        if let Some(end) = self.ended {
+            return Some((Ok(Event::Eof), end));
+        }
+        let spent = std::mem::replace(&mut self.batch, Vec::new().into_iter());
+        let mut tokens: Vec<Token> = spent.collect();
+        tokens.clear();
+        let mut used = std::mem::take(&mut spans.list);
+        used.clear();
+        let _ = self.spent.send(Batch {
+            tokens,
+            spans: used,
+        });
+        self.hand_over();
+        match self.tokens.recv() {
+            Ok(batch) => {
+                self.batch = batch.tokens.into_iter();
+                spans.list = batch.spans;
+                None
+            }
+            Err(_) => {
+                // The parser thread is gone without an end: it can only
+                // have panicked.
+                self.ended = Some(self.pos);
+                let error = io::Error::other("the XML parser thread stopped");
+                Some((Err(quick_xml::Error::Io(Arc::new(error))), self.pos))
             }
         }
     }
@@ -460,10 +478,7 @@ fn parse(source: Chunks, base: i64) {
                     attrs,
                 }
             }
-            Err(error) => Token::Error {
-                error,
-                at: offset(xml.error_position()),
-            },
+            Err(error) => Token::Error(Box::new((error, offset(xml.error_position())))),
         };
         let last = !matches!(token, Token::Event { .. });
         if !xml.get_mut().push(token) || last {

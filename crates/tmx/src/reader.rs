@@ -947,8 +947,9 @@ fn attributes_picking<'e, 'a: 'e>(
     // Split by the parser thread already: take them from the document.
     if let (true, Some(doc)) = (st.spans.valid && st.spans.of == e.as_ptr() as usize, st.doc) {
         let spans = std::mem::take(&mut st.spans.list);
+        let (first, count) = (st.spans.first, st.spans.count);
         let mut taken = Ok(());
-        for span in &spans {
+        for span in spans.get(first..first + count).unwrap_or_default() {
             let (key, value) = match (
                 doc.as_bytes().get(span.key.0..span.key.0 + span.key.1),
                 doc.get(span.value.0..span.value.0 + span.value.1),
