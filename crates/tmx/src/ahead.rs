@@ -582,10 +582,15 @@ mod tests {
             "<tu><tuv xml:lang=\"en\"><seg>cut",
             "<tu><tuv xml:lang=\"en\"><seg>&bogus; &#xD; &#1114112;\r\nz</seg></tuv></tu><tu><prop type=\"x\">&lt;</prop><tuv xml:lang=\"en\"><seg>x</seg></tuv></tu></body></tmx>\n<!--",
             "<tu><tuv xml:lang=\"en\"><seg>x</seg></tuv></tu></body></tmx><tu>after the end</tu>",
+            "<tu>\r\n\r\n   <tuv xml:lang=\"en\"\r\n   @ a=\"1\"><seg>x</seg></tuv></tu></body></tmx>",
         ];
         for doc in docs {
             let doc = format!("{head}{doc}");
             agree(doc.as_bytes(), &doc, &[1, 2, 3, 5, 8, 64]);
+            // Found by fuzzing: a second byte-order mark, which the XML
+            // parser used to skip without counting it.
+            let doubled = format!("\u{feff}\u{feff}{doc}");
+            agree(doubled.as_bytes(), &doubled, &[1, 64]);
         }
     }
 

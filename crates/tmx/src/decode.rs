@@ -139,10 +139,17 @@ pub(crate) fn sniff(head: &[u8]) -> Sniffed {
         bom_len: 0,
         warning: None,
     };
-    if head.starts_with(&[0xEF, 0xBB, 0xBF]) {
+    const UTF8_BOM: &[u8] = &[0xEF, 0xBB, 0xBF];
+    if head.starts_with(UTF8_BOM) {
+        // A repeated mark is skipped too: the XML parser would skip one
+        // more without counting it, and every position after would be off.
+        let mut bom_len = UTF8_BOM.len();
+        while head[bom_len..].starts_with(UTF8_BOM) {
+            bom_len += UTF8_BOM.len();
+        }
         return Sniffed {
             encoding: UTF_8,
-            bom_len: 3,
+            bom_len,
             warning: None,
         };
     }
