@@ -103,6 +103,8 @@ enum Kind {
 
 /// The reader's side: hands chunks over, takes events back.
 pub(crate) struct Ahead<'a> {
+    /// The parser thread, joined when the reader goes.
+    thread: Option<std::thread::JoinHandle<()>>,
     /// The document, after its byte-order mark; positions index into it.
     doc: &'a str,
     /// How much of the document has been handed over.
@@ -145,11 +147,12 @@ impl<'a> Ahead<'a> {
             spent: spent_rx,
             batch: Batch::default(),
         };
-        std::thread::Builder::new()
+        let thread = std::thread::Builder::new()
             .name("tmx-parse-ahead".into())
             .spawn(move || parse(source, base))
             .ok()?;
         Some(Ahead {
+            thread: Some(thread),
             doc,
             copied: body.min(doc.len()),
             chunk: chunk.max(1),
@@ -308,6 +311,18 @@ impl<'a> Ahead<'a> {
             Kind::PI => Event::PI(BytesPI::new(content)),
             Kind::DocType => Event::DocType(BytesText::from_escaped(content)),
         })
+    }
+}
+
+impl Drop for Ahead<'_> {
+    fn drop(&mut self) {
+        // Without more input the parser thread reaches the end and stops
+        // (it never waits for anything else); wait for it, so that no
+        // thread outlives the reader.
+        self.chunks = None;
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
     }
 }
 

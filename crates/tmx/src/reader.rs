@@ -551,7 +551,8 @@ impl<'a> TmxReader<'a> {
 
     /// Whether a second thread parses the XML ahead of this one, for a
     /// UTF-8 document held in memory ([`TmxReader::from_slice`]): on, off,
-    /// or (by default) on when the body is larger than 1 MiB. The units,
+    /// or (by default) on when the body is larger than 1 MiB and the
+    /// machine has more than one core. The units,
     /// warnings and errors are the same either way; streamed and transcoded
     /// input is always parsed on the calling thread.
     pub fn parse_ahead(mut self, on: bool) -> TmxReader<'a> {
@@ -738,9 +739,10 @@ impl<'a> TmxReader<'a> {
             return;
         };
         self.st.doc = Some(doc);
-        let wanted = self
-            .ahead
-            .unwrap_or(doc.len().saturating_sub(body) > AHEAD_MIN);
+        let wanted = self.ahead.unwrap_or_else(|| {
+            doc.len().saturating_sub(body) > AHEAD_MIN
+                && std::thread::available_parallelism().is_ok_and(|n| n.get() > 1)
+        });
         if !wanted || self.st.done {
             return;
         }
