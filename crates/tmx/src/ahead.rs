@@ -34,7 +34,7 @@ pub(crate) const CHUNK: usize = 256 * 1024;
 const IN_FLIGHT: usize = 4;
 
 /// Events sent back at a time.
-const BATCH: usize = 2048;
+const BATCH: usize = 4096;
 
 /// Where an attribute's name and value lie in the document, and whether the
 /// value holds a reference (`&`) to expand.
@@ -286,6 +286,7 @@ impl<'a> Ahead<'a> {
         }
     }
 
+    #[inline]
     fn event(
         &self,
         kind: Kind,
@@ -403,34 +404,44 @@ impl Read for Chunks {
 }
 
 impl BufRead for Chunks {
+    #[inline]
     fn fill_buf(&mut self) -> io::Result<&[u8]> {
         if self.at >= self.current.len() && !self.ended {
-            // Give the used buffer back (not the prefix's), then take the
-            // next chunk; when it is not there yet, first send the events
-            // found so far: the reader's thread may be waiting for them
-            // before it hands more over. A closed channel is the end.
-            let used = std::mem::take(&mut self.current);
-            self.at = 0;
-            if std::mem::replace(&mut self.handed, true) {
-                let _ = self.spare.send(used);
-            }
-            let next = match self.chunks.try_recv() {
-                Ok(next) => Ok(next),
-                Err(_) => {
-                    self.flush();
-                    self.chunks.recv()
-                }
-            };
-            match next {
-                Ok(next) => self.current = next,
-                Err(_) => self.ended = true,
-            }
+            self.next_chunk();
         }
         Ok(&self.current[self.at..])
     }
 
+    #[inline]
     fn consume(&mut self, amount: usize) {
         self.at = (self.at + amount).min(self.current.len());
+    }
+}
+
+impl Chunks {
+    /// Moves on to the next chunk.
+    #[cold]
+    fn next_chunk(&mut self) {
+        // Give the used buffer back (not the prefix's), then take the
+        // next chunk; when it is not there yet, first send the events
+        // found so far: the reader's thread may be waiting for them
+        // before it hands more over. A closed channel is the end.
+        let used = std::mem::take(&mut self.current);
+        self.at = 0;
+        if std::mem::replace(&mut self.handed, true) {
+            let _ = self.spare.send(used);
+        }
+        let next = match self.chunks.try_recv() {
+            Ok(next) => Ok(next),
+            Err(_) => {
+                self.flush();
+                self.chunks.recv()
+            }
+        };
+        match next {
+            Ok(next) => self.current = next,
+            Err(_) => self.ended = true,
+        }
     }
 }
 
