@@ -6,37 +6,10 @@
 //! `cargo bench -p tmkit-tmx --bench read`; results in `docs/BENCHMARKS.md`.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use quick_xml::{events::Event, Reader};
 use tmkit_tmx::TmxReader;
 
 mod common;
-use common::generate;
-
-fn bare_loop(bytes: &[u8]) -> usize {
-    let mut reader = Reader::from_reader(bytes);
-    let mut buf = Vec::with_capacity(4096);
-    let mut events = 0;
-    loop {
-        match reader.read_event_into(&mut buf) {
-            Ok(Event::Eof) => return events,
-            Ok(_) => events += 1,
-            Err(e) => panic!("{e}"),
-        }
-        buf.clear();
-    }
-}
-
-fn in_place_loop(bytes: &[u8]) -> usize {
-    let mut reader = Reader::from_reader(bytes);
-    let mut events = 0;
-    loop {
-        match reader.read_event() {
-            Ok(Event::Eof) => return events,
-            Ok(_) => events += 1,
-            Err(e) => panic!("{e}"),
-        }
-    }
-}
+use common::{bare_loop, generate, in_place_loop};
 
 fn tmkit(bytes: &[u8]) -> usize {
     TmxReader::from_slice(bytes, "bench.tmx")

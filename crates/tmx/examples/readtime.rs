@@ -26,9 +26,9 @@ fn main() {
     for _ in 0..runs {
         let start = Instant::now();
         let units = if bare {
-            bare_loop(&bytes)
+            common::bare_loop(&bytes)
         } else if slice {
-            slice_loop(&bytes)
+            common::in_place_loop(&bytes)
         } else if stream {
             tmkit_tmx::TmxReader::from_reader(std::io::Cursor::new(bytes.clone()), &path)
                 .expect("TMX")
@@ -53,30 +53,4 @@ fn main() {
         bytes.len() as f64 / best / 1e6,
         bytes.len()
     );
-}
-
-fn bare_loop(bytes: &[u8]) -> usize {
-    let mut reader = quick_xml::Reader::from_reader(bytes);
-    let mut buf = Vec::with_capacity(4096);
-    let mut events = 0;
-    loop {
-        match reader.read_event_into(&mut buf) {
-            Ok(quick_xml::events::Event::Eof) => return events,
-            Ok(_) => events += 1,
-            Err(e) => panic!("{e}"),
-        }
-        buf.clear();
-    }
-}
-
-fn slice_loop(bytes: &[u8]) -> usize {
-    let mut reader = quick_xml::Reader::from_reader(bytes);
-    let mut events = 0;
-    loop {
-        match reader.read_event() {
-            Ok(quick_xml::events::Event::Eof) => return events,
-            Ok(_) => events += 1,
-            Err(e) => panic!("{e}"),
-        }
-    }
 }

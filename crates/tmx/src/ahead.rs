@@ -449,10 +449,7 @@ impl Chunks {
 /// end of the document, an error, or the reader is dropped.
 fn parse(source: Chunks, base: i64) {
     let mut xml = Reader::from_reader(source);
-    let config = xml.config_mut();
-    config.trim_text(false);
-    config.check_end_names = true;
-    config.expand_empty_elements = false;
+    crate::reader::configure(&mut xml);
     let offset = |position: u64| (position as i64 + base).max(0) as u64;
     let mut buf = Vec::with_capacity(4096);
     // The made-up `<tmx><body>`.

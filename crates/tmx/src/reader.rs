@@ -343,6 +343,16 @@ impl State<'_> {
     }
 }
 
+/// Configures an XML parser as every TMX reader needs it (this one's and
+/// the one that parses ahead): text kept as written, end tags checked
+/// against start tags, `<a/>` kept as one event.
+pub(crate) fn configure<R>(xml: &mut XmlReader<R>) {
+    let config = xml.config_mut();
+    config.trim_text(false);
+    config.check_end_names = true;
+    config.expand_empty_elements = false;
+}
+
 /// The XML parser: over a stream, copying each event into a buffer, or
 /// over a document in memory, handing out events that point into it.
 enum Xml<'a> {
@@ -355,12 +365,6 @@ enum Xml<'a> {
 impl<'a> Xml<'a> {
     /// The parser over `src`, configured as every TMX reader needs it.
     fn new(src: decode::Src<'a>) -> Xml<'a> {
-        fn configure<R>(xml: &mut XmlReader<R>) {
-            let config = xml.config_mut();
-            config.trim_text(false);
-            config.check_end_names = true;
-            config.expand_empty_elements = false;
-        }
         match src {
             decode::Src::Stream(src) => {
                 let mut xml = XmlReader::from_reader(src);
@@ -379,22 +383,24 @@ impl<'a> Xml<'a> {
     /// error, where the error was found).
     #[inline]
     fn read(&mut self, spans: &mut Spans) -> (quick_xml::Result<Event<'_>>, u64) {
+        /// Where the parser is after an event, or where it found an error.
+        fn at<R>(xml: &XmlReader<R>, ok: bool) -> u64 {
+            if ok {
+                xml.buffer_position()
+            } else {
+                xml.error_position()
+            }
+        }
         match self {
             Xml::Stream(xml, buf) => {
                 buf.clear();
                 let event = xml.read_event_into(buf);
-                let at = match event {
-                    Ok(_) => xml.buffer_position(),
-                    Err(_) => xml.error_position(),
-                };
+                let at = at(xml, event.is_ok());
                 (event, at)
             }
             Xml::Slice(xml) => {
                 let event = xml.read_event();
-                let at = match event {
-                    Ok(_) => xml.buffer_position(),
-                    Err(_) => xml.error_position(),
-                };
+                let at = at(xml, event.is_ok());
                 (event, at)
             }
             Xml::Ahead(ahead) => ahead.read(spans),

@@ -1,4 +1,7 @@
-//! The generated corpus shared by the bench and the `readtime` example.
+//! The generated corpus and the quick-xml baselines shared by the bench and
+//! the `readtime` example.
+
+use quick_xml::{events::Event, Reader};
 
 /// A 1.4 document with `n` bilingual units: attributes, a prop, and inline
 /// markup in one unit of four, like exports of CAT tools.
@@ -19,4 +22,33 @@ pub fn generate(n: usize) -> String {
     }
     out.push_str("</body>\n</tmx>\n");
     out
+}
+
+/// quick-xml's buffered event loop (`read_event_into`, as over a file):
+/// events counted and dropped.
+pub fn bare_loop(bytes: &[u8]) -> usize {
+    let mut reader = Reader::from_reader(bytes);
+    let mut buf = Vec::with_capacity(4096);
+    let mut events = 0;
+    loop {
+        match reader.read_event_into(&mut buf) {
+            Ok(Event::Eof) => return events,
+            Ok(_) => events += 1,
+            Err(e) => panic!("{e}"),
+        }
+        buf.clear();
+    }
+}
+
+/// quick-xml's in-place event loop (`read_event` over the slice).
+pub fn in_place_loop(bytes: &[u8]) -> usize {
+    let mut reader = Reader::from_reader(bytes);
+    let mut events = 0;
+    loop {
+        match reader.read_event() {
+            Ok(Event::Eof) => return events,
+            Ok(_) => events += 1,
+            Err(e) => panic!("{e}"),
+        }
+    }
 }
