@@ -511,6 +511,10 @@ fn parse(source: Chunks, base: i64) {
 }
 
 #[cfg(test)]
+#[path = "../tests/support/edits.rs"]
+mod edits;
+
+#[cfg(test)]
 mod tests {
     //! Reading ahead must change nothing: the same units, broken units,
     //! errors (with positions), warnings and header as reading on one
@@ -521,6 +525,7 @@ mod tests {
 
     use proptest::prelude::*;
 
+    use super::edits;
     use crate::TmxReader;
 
     /// Everything a reading gives, in order, as text.
@@ -623,23 +628,8 @@ mod tests {
         #![proptest_config(ProptestConfig::with_cases(200))]
 
         #[test]
-        fn edited_files_read_the_same_ahead(
-            edits in prop::collection::vec((any::<prop::sample::Index>(), 0u8..4, any::<u8>()), 1..6),
-            chunk in 1usize..200,
-        ) {
-            let mut data = SEED.to_vec();
-            for (at, op, byte) in edits {
-                if data.is_empty() {
-                    break;
-                }
-                let i = at.index(data.len());
-                match op {
-                    0 => data[i] = byte,
-                    1 => { data.remove(i); }
-                    2 => data.insert(i, byte),
-                    _ => data[i] = b"<>&/\"'=;#x"[usize::from(byte) % 10],
-                }
-            }
+        fn edited_files_read_the_same_ahead(edits in edits::edits(1, 6), chunk in 1usize..200) {
+            let data = edits::apply(SEED, &edits);
             agree(&data, "an edited file", &[chunk]);
         }
     }

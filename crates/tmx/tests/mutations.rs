@@ -6,6 +6,9 @@ use proptest::prelude::*;
 use tmkit_core::Lang;
 use tmkit_tmx::{TmxReader, TmxWriter, WriteOptions};
 
+#[path = "support/edits.rs"]
+mod edits;
+
 const SEED: &[u8] = include_bytes!("../../../tmx/lisa-compkit/ImportTest2C.tmx");
 
 fn check(data: &[u8]) {
@@ -36,21 +39,8 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(300))]
 
     #[test]
-    fn edited_files_never_panic(edits in prop::collection::vec((any::<prop::sample::Index>(), 0u8..4, any::<u8>()), 1..8)) {
-        let mut data = SEED.to_vec();
-        for (at, op, byte) in edits {
-            if data.is_empty() {
-                break;
-            }
-            let i = at.index(data.len());
-            match op {
-                0 => data[i] = byte,
-                1 => { data.remove(i); }
-                2 => data.insert(i, byte),
-                // Markup bytes make the interesting edits.
-                _ => data[i] = b"<>&/\"'=;#x"[usize::from(byte) % 10],
-            }
-        }
+    fn edited_files_never_panic(edits in edits::edits(1, 8)) {
+        let data = edits::apply(SEED, &edits);
         check(&data);
     }
 }
