@@ -53,6 +53,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
     };
     let filter = args.filter.filter()?;
     let tm = Tm::open(&args.store.path()?)?;
+    let export =
+        |w: &mut dyn Write| tm.export(&args.pair.src_lang, &args.pair.tgt_lang, &filter, format, w);
     let n = match &args.output {
         Some(path) => {
             // Write next to the target, then rename: a failed export never
@@ -61,13 +63,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             let file = std::fs::File::create(&tmp)
                 .with_context(|| format!("{}: cannot create", tmp.display()))?;
             let mut w = std::io::BufWriter::new(file);
-            let n = tm.export(
-                &args.pair.src_lang,
-                &args.pair.tgt_lang,
-                &filter,
-                format,
-                &mut w,
-            )?;
+            let n = export(&mut w)?;
             w.flush()
                 .with_context(|| format!("{}: cannot write", tmp.display()))?;
             std::fs::rename(&tmp, path)
@@ -77,13 +73,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         }
         None => {
             let mut w = out::stdout();
-            let n = tm.export(
-                &args.pair.src_lang,
-                &args.pair.tgt_lang,
-                &filter,
-                format,
-                &mut w,
-            )?;
+            let n = export(&mut w)?;
             w.flush()?;
             n
         }
