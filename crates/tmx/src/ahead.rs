@@ -10,8 +10,9 @@
 //! kind; the reader's thread then makes the same `Event`, borrowing from the
 //! document (validated as UTF-8 once, up front). Parse errors travel as they
 //! are, with their positions. So the events, and everything built from
-//! them, are those of the one-thread parser; `tests/ahead.rs` checks that on
-//! every sample file, the error table and random edits.
+//! them, are those of the one-thread parser; the tests below check that on
+//! every sample file, hand-made markup cases and random edits, with chunks
+//! as small as one byte (and `tests/errors.rs` on the error table).
 
 use std::{
     borrow::Cow,
@@ -395,11 +396,7 @@ impl Chunks {
 
 impl Read for Chunks {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        let available = self.fill_buf()?;
-        let n = available.len().min(out.len());
-        out[..n].copy_from_slice(&available[..n]);
-        self.consume(n);
-        Ok(n)
+        crate::decode::read_buffered(self, out)
     }
 }
 

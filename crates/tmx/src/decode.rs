@@ -280,12 +280,18 @@ struct Transcoder {
 
 impl Read for Transcoder {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let available = self.fill_buf()?;
-        let n = available.len().min(buf.len());
-        buf[..n].copy_from_slice(&available[..n]);
-        self.consume(n);
-        Ok(n)
+        read_buffered(self, buf)
     }
+}
+
+/// `Read::read` for a source that is a `BufRead` at heart (the transcoder,
+/// the chunks of a parser thread): copies out what `fill_buf` has.
+pub(crate) fn read_buffered(src: &mut impl BufRead, buf: &mut [u8]) -> io::Result<usize> {
+    let available = src.fill_buf()?;
+    let n = available.len().min(buf.len());
+    buf[..n].copy_from_slice(&available[..n]);
+    src.consume(n);
+    Ok(n)
 }
 
 impl BufRead for Transcoder {

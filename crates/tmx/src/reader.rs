@@ -739,8 +739,8 @@ impl<'a> TmxReader<'a> {
         let Some(rest) = lines.text.get(lines.start..) else {
             return;
         };
-        // simdutf8 checks long text several times faster than the standard
-        // library (7.7 ms for the 37 MB of the bench document).
+        // simdutf8 checks long text faster than the standard library (4–5 ms
+        // for the 37 MB of the bench document, against 6.5–8.5 ms).
         let Ok(doc) = simdutf8::basic::from_utf8(rest) else {
             return;
         };
@@ -957,13 +957,17 @@ fn attributes_picking<'e, 'a: 'e>(
         let spans = std::mem::take(&mut st.spans.list);
         let (first, count) = (st.spans.first, st.spans.count);
         let mut taken = Ok(());
+        let mut resolved = true;
         for span in spans.get(first..first + count).unwrap_or_default() {
             let (key, value) = match (
                 doc.as_bytes().get(span.key.0..span.key.0 + span.key.1),
                 doc.get(span.value.0..span.value.0 + span.value.1),
             ) {
                 (Some(key), Some(value)) => (key, value),
-                _ => break,
+                _ => {
+                    resolved = false;
+                    break;
+                }
             };
             let value = if span.amp {
                 Value::Escaped(value)
@@ -976,7 +980,12 @@ fn attributes_picking<'e, 'a: 'e>(
             }
         }
         st.spans.list = spans;
-        return taken.map(|()| (out, picked));
+        if resolved {
+            return taken.map(|()| (out, picked));
+        }
+        // A span outside the document (never seen): split them here.
+        out.clear();
+        picked = [None, None];
     }
     // quick-xml's own duplicate check allocates a list per tag; checking the
     // few attributes of a TMX element here costs nothing.
