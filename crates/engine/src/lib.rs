@@ -46,12 +46,13 @@ assert_eq!(hits[0].target, "The weather is fine.");
 pub use crate::{
     align::{align, link_line, Alignment, Pair, CONFIDENCE_PROP, REVIEW_BELOW},
     error::{Error, Result},
+    export::{write_tmx, ExportFormat},
+    import::{ImportOptions, ImportSummary, Progress},
     lexicon::{lexicon_path, read_dictionary},
+    lookup::{ConcordanceMatch, Match, Memory},
     text::{Sentence, Splitter},
-    tm::{
-        tsv_field, write_tmx, ConcordanceMatch, ExportFormat, ImportOptions, ImportSummary, Match,
-        Memory, Progress, Tm,
-    },
+    tm::Tm,
+    tsv::tsv_field,
 };
 pub use tmkit_align::{parse_links, score_links, Aligner, Lexicon, Link, Prf, Scores};
 pub use tmkit_fuzzy::{highlight, Analysis, Band, Hit, Scorer, Tally};
@@ -59,7 +60,11 @@ pub use tmkit_store::{DedupeReport, Fault, Filter, ImportInfo, OnDuplicate, Stat
 
 mod align;
 mod error;
+mod export;
+mod import;
 mod lexicon;
+mod lookup;
 mod sharing;
 mod text;
 mod tm;
+mod tsv;
