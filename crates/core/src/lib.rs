@@ -37,12 +37,14 @@ assert_eq!(tu.variant(&Lang::parse("fr").unwrap()).unwrap().seg.plain_text(), "B
 pub use compact_str::CompactString;
 
 pub use crate::{
+    chars::{forbidden_char, is_xml_char},
     lang::{Lang, LangError},
     segment::{Inline, Segment, Tag, TagKind},
     span::Span,
     tu::{Attr, Note, Prop, Tu, TuId, Tuv},
 };
 
+mod chars;
 mod lang;
 mod segment;
 mod span;
