@@ -55,29 +55,35 @@ impl Writer {
         }
     }
 
-    fn attrs(&mut self, attrs: &[Attr]) {
-        self.uint(attrs.len() as u64);
-        for a in attrs {
-            self.str(&a.name);
-            self.str(&a.value);
+    /// A length-prefixed list, each item written by `item`; read back by
+    /// `Reader::list`.
+    fn list<T>(&mut self, items: &[T], mut item: impl FnMut(&mut Self, &T)) {
+        self.uint(items.len() as u64);
+        for i in items {
+            item(self, i);
         }
+    }
+
+    fn attrs(&mut self, attrs: &[Attr]) {
+        self.list(attrs, |w, a| {
+            w.str(&a.name);
+            w.str(&a.value);
+        });
     }
 
     fn props(&mut self, props: &[Prop]) {
-        self.uint(props.len() as u64);
-        for p in props {
-            self.opt_str(p.kind.as_deref());
-            self.attrs(&p.attrs);
-            self.str(&p.value);
-        }
+        self.list(props, |w, p| {
+            w.opt_str(p.kind.as_deref());
+            w.attrs(&p.attrs);
+            w.str(&p.value);
+        });
     }
 
     fn notes(&mut self, notes: &[Note]) {
-        self.uint(notes.len() as u64);
-        for n in notes {
-            self.attrs(&n.attrs);
-            self.str(&n.value);
-        }
+        self.list(notes, |w, n| {
+            w.attrs(&n.attrs);
+            w.str(&n.value);
+        });
     }
 
     fn inlines(&mut self, items: &[Inline]) {
@@ -220,56 +226,53 @@ impl<'a> Reader<'a> {
         Lang::parse(s).map_err(|e| corrupt(format!("stored language: {e}")))
     }
 
-    fn attrs(&mut self) -> Result<Vec<Attr>> {
+    /// A length-prefixed list, each item read by `item`: the one shape of
+    /// every list in the encoding (attributes, props, notes, inline items,
+    /// variants).
+    fn list<T>(&mut self, mut item: impl FnMut(&mut Self) -> Result<T>) -> Result<Vec<T>> {
         let n = self.len()?;
         let mut out = Vec::with_capacity(n);
         for _ in 0..n {
-            out.push(Attr {
-                name: self.small()?,
-                value: self.small()?,
-            });
+            out.push(item(self)?);
         }
         Ok(out)
+    }
+
+    fn attrs(&mut self) -> Result<Vec<Attr>> {
+        self.list(|r| {
+            Ok(Attr {
+                name: r.small()?,
+                value: r.small()?,
+            })
+        })
     }
 
     fn props(&mut self) -> Result<Vec<Prop>> {
-        let n = self.len()?;
-        let mut out = Vec::with_capacity(n);
-        for _ in 0..n {
-            out.push(Prop {
-                kind: self.opt_small()?,
-                attrs: self.attrs()?,
-                value: self.small()?,
-            });
-        }
-        Ok(out)
+        self.list(|r| {
+            Ok(Prop {
+                kind: r.opt_small()?,
+                attrs: r.attrs()?,
+                value: r.small()?,
+            })
+        })
     }
 
     fn notes(&mut self) -> Result<Vec<Note>> {
-        let n = self.len()?;
-        let mut out = Vec::with_capacity(n);
-        for _ in 0..n {
-            out.push(Note {
-                attrs: self.attrs()?,
-                value: self.str()?,
-            });
-        }
-        Ok(out)
+        self.list(|r| {
+            Ok(Note {
+                attrs: r.attrs()?,
+                value: r.str()?,
+            })
+        })
     }
 
     fn inlines(&mut self, depth: usize) -> Result<Vec<Inline>> {
         if depth > MAX_DEPTH {
             return self.fail("inline tags nested too deep");
         }
-        let n = self.len()?;
-        let mut out = Vec::with_capacity(n);
-        for _ in 0..n {
-            let code = self.byte()?;
-            let kind = match code {
-                0 => {
-                    out.push(Inline::Text(self.str()?));
-                    continue;
-                }
+        self.list(|r| {
+            let kind = match r.byte()? {
+                0 => return Ok(Inline::Text(r.str()?)),
                 1 => TagKind::Bpt,
                 2 => TagKind::Ept,
                 3 => TagKind::It,
@@ -277,38 +280,33 @@ impl<'a> Reader<'a> {
                 5 => TagKind::Hi,
                 6 => TagKind::Ut,
                 7 => TagKind::Sub,
-                8 => TagKind::Other(self.str()?),
-                _ => return self.fail("bad inline tag code"),
+                8 => TagKind::Other(r.str()?),
+                _ => return r.fail("bad inline tag code"),
             };
-            let attrs = self.attrs()?;
-            let content = self.inlines(depth + 1)?;
-            out.push(Inline::Tag(Tag {
+            Ok(Inline::Tag(Tag {
                 kind,
-                attrs,
-                content,
-            }));
-        }
-        Ok(out)
+                attrs: r.attrs()?,
+                content: r.inlines(depth + 1)?,
+            }))
+        })
     }
 
     pub(crate) fn tu(&mut self) -> Result<Tu> {
         let attrs = self.attrs()?;
         let props = self.props()?;
         let notes = self.notes()?;
-        let n = self.len()?;
-        let mut variants = Vec::with_capacity(n);
-        for _ in 0..n {
-            variants.push(Tuv {
-                lang: self.lang()?,
-                lang_original: self.opt_str()?,
-                attrs: self.attrs()?,
-                props: self.props()?,
-                notes: self.notes()?,
+        let variants = self.list(|r| {
+            Ok(Tuv {
+                lang: r.lang()?,
+                lang_original: r.opt_str()?,
+                attrs: r.attrs()?,
+                props: r.props()?,
+                notes: r.notes()?,
                 seg: Segment {
-                    items: self.inlines(0)?,
+                    items: r.inlines(0)?,
                 },
-            });
-        }
+            })
+        })?;
         Ok(Tu {
             attrs,
             props,
