@@ -210,6 +210,24 @@ const MAX_LEARN_LINKS: usize = 3000;
 /// Word prefixes this long stand for cognates (`président`/`president`).
 const COGNATE_PREFIX: usize = 4;
 
+/// Tokens of one sentence that lexical evidence looks at; a longer sentence
+/// is scored on this many spread evenly over it. Finding a sentence's
+/// tokens in the other side's sentences costs its token count times the
+/// sentences in reach, so without a bound one 1 MB sentence against 16,000
+/// sentences took 15.5 s, and 0.69 s with it (`big 16000 long`, see
+/// docs/BENCHMARKS.md). The longest
+/// sentence of the development documents has 612 tokens (Proust), so the
+/// bound changes nothing on real prose.
+const MAX_TOKENS: usize = 1024;
+
+/// The tokens of a sentence that lexical evidence uses: all of them up to
+/// [`MAX_TOKENS`], else that many evenly spaced ones.
+fn sample(tokens: &[Token]) -> impl Iterator<Item = &Token> {
+    let n = tokens.len();
+    let keep = n.min(MAX_TOKENS);
+    (0..keep).map(move |k| &tokens[k * n / keep])
+}
+
 /// Interned strings: words, prefixes and translations share one id space.
 #[derive(Default)]
 struct Vocab {
@@ -256,9 +274,9 @@ fn prepare(
         side.starts
             .push(k == 0 || sents[k - 1].paragraph != s.paragraph);
         side.para.push(s.paragraph);
-        let mut toks = Vec::with_capacity(sent_toks.len());
+        let mut toks = Vec::with_capacity(sent_toks.len().min(MAX_TOKENS));
         let mut words = Vec::new();
-        for t in sent_toks {
+        for t in sample(sent_toks) {
             let chars = t.text.chars().count();
             let (weight, identity) = match t.kind {
                 Kind::Number => (2.0, true),
@@ -1127,6 +1145,50 @@ mod tests {
             .collect();
         assert_eq!(shape, [(vec![0], vec![0, 1]), (vec![1], vec![2])]);
         assert!(links[0].confidence > 0.5, "{links:?}");
+    }
+
+    #[test]
+    fn a_long_sentence_is_scored_on_a_bounded_sample() {
+        let words: Vec<String> = (0..5 * MAX_TOKENS).map(|k| format!("w{k}")).collect();
+        let long = words.join(" ");
+        let src = sents(&["Un deux trois.", &long]);
+        let tokens: Vec<Vec<Token>> = src.iter().map(|s| tokenize(s.text)).collect();
+        let mut vocab = Vocab::default();
+        let side = prepare(&src, &tokens, &mut vocab, None);
+        assert_eq!(side.toks[0].len(), 3, "a short sentence keeps every token");
+        assert_eq!(side.toks[1].len(), MAX_TOKENS);
+        assert_eq!(side.words[1].len(), MAX_TOKENS);
+        // Spread over the whole sentence, not its first tokens only.
+        let name = |t: Option<&Tok>| t.map(|t| vocab.names[t.text as usize].as_str());
+        assert_eq!(name(side.toks[1].first()), Some("w0"));
+        let last = format!("w{}", 5 * MAX_TOKENS - 5);
+        assert_eq!(name(side.toks[1].last()), Some(last.as_str()));
+        // The length model still sees the whole sentence.
+        let chars = long.chars().filter(|c| !c.is_whitespace()).count();
+        assert_eq!(side.len[1] as usize, chars);
+    }
+
+    #[test]
+    fn a_megabyte_sentence_against_many_aligns_every_sentence_once() {
+        let word = ["le", "chat", "dort", "sur", "la", "table", "de", "Paris"];
+        let long: String = (0..140_000)
+            .map(|k| word[k % word.len()])
+            .collect::<Vec<_>>()
+            .join(" ");
+        let many: Vec<String> = (0..2_000)
+            .map(|k| format!("Le chat {k} dort sur la table de Paris."))
+            .collect();
+        let many: Vec<&str> = many.iter().map(String::as_str).collect();
+        for (src, tgt) in [
+            (vec![long.as_str()], many.clone()),
+            (many.clone(), vec![long.as_str()]),
+        ] {
+            let links = Aligner::new().align(&sents(&src), &sents(&tgt));
+            let s: Vec<usize> = links.iter().flat_map(|l| l.src.clone()).collect();
+            let t: Vec<usize> = links.iter().flat_map(|l| l.tgt.clone()).collect();
+            assert_eq!(s, (0..src.len()).collect::<Vec<_>>());
+            assert_eq!(t, (0..tgt.len()).collect::<Vec<_>>());
+        }
     }
 
     #[test]
