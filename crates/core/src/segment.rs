@@ -108,6 +108,32 @@ impl Tag {
 }
 
 impl Segment {
+    /// How deep inline tags may nest in a segment: a tag inside 199 others
+    /// is the deepest allowed. The TMX reader skips a unit with deeper
+    /// markup, and the store refuses to decode any, so that what is imported
+    /// can always be read back (and a damaged value cannot exhaust the stack).
+    pub const MAX_DEPTH: usize = 200;
+
+    /// How deep the segment's tags nest: 0 for plain text, 1 for tags that
+    /// hold no tag, and so on.
+    pub fn depth(&self) -> usize {
+        fn depth(items: &[Inline]) -> usize {
+            // An explicit stack, so that any depth is measured without recursion.
+            let mut max = 0;
+            let mut stack = vec![(items, 1usize)];
+            while let Some((items, level)) = stack.pop() {
+                for item in items {
+                    if let Inline::Tag(tag) = item {
+                        max = max.max(level);
+                        stack.push((&tag.content, level + 1));
+                    }
+                }
+            }
+            max
+        }
+        depth(&self.items)
+    }
+
     /// A segment made of one text run (or of nothing, for empty text).
     pub fn from_text(text: impl Into<String>) -> Segment {
         let text = text.into();
@@ -203,6 +229,20 @@ mod tests {
         assert!(seg.has_tags());
         assert_eq!(Segment::from_text("").items.len(), 0);
         assert!(!Segment::from("x").has_tags());
+    }
+
+    #[test]
+    fn depth_counts_nested_tags() {
+        assert_eq!(Segment::from_text("x").depth(), 0);
+        let mut items = vec![Inline::Text("x".into())];
+        for _ in 0..5 {
+            items = vec![
+                Inline::Text("a".into()),
+                tag(TagKind::Hi, items),
+                tag(TagKind::Ph, vec![]),
+            ];
+        }
+        assert_eq!(Segment { items }.depth(), 5);
     }
 
     #[test]

@@ -14,7 +14,7 @@ use tmkit_core::{
 
 use crate::{
     error::{corrupt, Result},
-    types::{ImportInfo, ImportMeta, ImportState, OnDuplicate, Record},
+    types::{ImportInfo, ImportMeta, ImportState, OnDuplicate, Record, SourceFile},
 };
 
 /// Deepest nesting of inline tags accepted when decoding, so that a damaged
@@ -397,7 +397,12 @@ pub(crate) fn decode_import(id: u64, bytes: &[u8]) -> Result<ImportInfo> {
     let consumed = r.uint()?;
     let info = ImportInfo {
         id,
-        meta: ImportMeta { file, src, policy },
+        meta: ImportMeta {
+            file,
+            src,
+            policy,
+            source: None,
+        },
         state,
         started,
         finished,
@@ -411,6 +416,27 @@ pub(crate) fn decode_import(id: u64, bytes: &[u8]) -> Result<ImportInfo> {
     };
     r.finish()?;
     Ok(info)
+}
+
+/// Encodes the identity of an import's file (stored under its own key, so
+/// that import values keep the layout of format version 1).
+pub(crate) fn encode_source(source: &SourceFile) -> Vec<u8> {
+    let mut w = Writer::new();
+    w.str(&source.path);
+    w.uint(source.size);
+    w.uint(source.modified);
+    w.buf
+}
+
+pub(crate) fn decode_source(bytes: &[u8]) -> Result<SourceFile> {
+    let mut r = Reader::new(bytes);
+    let source = SourceFile {
+        path: r.str()?,
+        size: r.uint()?,
+        modified: r.uint()?,
+    };
+    r.finish()?;
+    Ok(source)
 }
 
 /// A block: entries of (id, payload) with ascending ids, all at least the

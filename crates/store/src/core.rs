@@ -11,6 +11,7 @@
 //! | `l` lang `\0` id | a block of the plain texts of the units' first variant in `lang` |
 //! | `n` src `\0` tgt | units of the pair, `u64` |
 //! | `b` import | the encoded [`ImportInfo`] |
+//! | `f` import | the identity of the file it read (`SourceFile`), when known |
 //! | `c/units`, `c/next_id`, `c/next_import` | counters, `u64` |
 //!
 //! The source-text index that finds duplicates is not stored: it is built
@@ -87,10 +88,12 @@ fn pair_key(src: &str, tgt: &str) -> Vec<u8> {
 }
 
 fn import_key(id: u64) -> Vec<u8> {
-    let mut k = Vec::with_capacity(9);
-    k.push(b'b');
-    k.extend_from_slice(&id.to_be_bytes());
-    k
+    with_id(b"b", id)
+}
+
+/// The key of the identity of import `id`'s file.
+fn source_key(id: u64) -> Vec<u8> {
+    with_id(b"f", id)
 }
 
 /// The id in the last 8 bytes of a key.
@@ -343,6 +346,8 @@ impl<B: Backend> Core<B> {
                 if backend.scan(b"").next().is_some() {
                     return Err(Error::NotAStore {
                         path: path.to_path_buf(),
+                        what: "it holds a database of another program: it has no format version"
+                            .into(),
                     });
                 }
                 backend.meta_set(b"format_version", &FORMAT_VERSION.to_be_bytes())?;
@@ -373,9 +378,17 @@ impl<B: Backend> Core<B> {
 
     pub(crate) fn import(&self, id: u64) -> Result<ImportInfo> {
         match self.backend.get(&import_key(id))? {
-            Some(v) => codec::decode_import(id, &v),
+            Some(v) => self.with_source(codec::decode_import(id, &v)?),
             None => Err(Error::UnknownImport { id }),
         }
+    }
+
+    /// `info` with the identity of its file, when one is stored.
+    fn with_source(&self, mut info: ImportInfo) -> Result<ImportInfo> {
+        if let Some(v) = self.backend.get(&source_key(info.id))? {
+            info.meta.source = Some(codec::decode_source(&v)?);
+        }
+        Ok(info)
     }
 
     fn open_import(&self, id: u64) -> Result<ImportInfo> {
@@ -395,7 +408,7 @@ impl<B: Backend> Core<B> {
             .map(|e| {
                 let (k, v) = e?;
                 let id = tail_id(&k).ok_or_else(|| corrupt("short import key"))?;
-                codec::decode_import(id, &v)
+                self.with_source(codec::decode_import(id, &v)?)
             })
             .collect()
     }
@@ -417,10 +430,14 @@ impl<B: Backend> Core<B> {
             skipped: 0,
             rejected: 0,
         };
-        self.backend.apply(vec![
+        let mut writes = vec![
             (import_key(id), Some(codec::encode_import(&info))),
             (NEXT_IMPORT.to_vec(), Some((id + 1).to_be_bytes().to_vec())),
-        ])?;
+        ];
+        if let Some(source) = &meta.source {
+            writes.push((source_key(id), Some(codec::encode_source(source))));
+        }
+        self.backend.apply(writes)?;
         self.backend.flush()?;
         Ok(id)
     }
@@ -600,12 +617,12 @@ impl<B: Backend> Core<B> {
         Ok(removed)
     }
 
-    pub(crate) fn resume_point(&self, file: &str) -> Result<Option<ImportInfo>> {
+    pub(crate) fn last_import(&self, key: &str) -> Result<Option<ImportInfo>> {
         Ok(self
             .imports()?
             .into_iter()
             .rev()
-            .find(|i| i.state == ImportState::Open && i.meta.file == file))
+            .find(|i| i.meta.key() == key))
     }
 
     /// The block that holds (or would hold) `id` under `prefix`: its key
@@ -882,6 +899,93 @@ impl<B: Backend> Core<B> {
 
     pub(crate) fn check(&self) -> Result<Vec<Fault>> {
         let mut faults = vec![];
+        match self.check_into(&mut faults) {
+            Ok(()) => Ok(faults),
+            // Damaged data stops the walk: say so, and how much can be saved.
+            Err(e @ (Error::Damaged { .. } | Error::Corrupt { .. })) => {
+                faults.push(Fault::Unreadable {
+                    detail: e.to_string(),
+                });
+                let salvage = self.salvage(&mut |_| Ok(()))?;
+                faults.push(Fault::Unreadable {
+                    detail: format!(
+                        "{} units can still be read; {}",
+                        salvage.units,
+                        match salvage.lost.is_empty() {
+                            true => "no unit is lost".to_string(),
+                            false => format!("lost: {}", salvage.lost.join("; ")),
+                        }
+                    ),
+                });
+                Ok(faults)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Every unit that can be read, in id order, walking the unit blocks
+    /// one key at a time so that a page sled cannot read costs only the
+    /// units it holds: after a failed read, the walk jumps ahead by 64 ids,
+    /// then 128, 256… until a read succeeds.
+    pub(crate) fn salvage(
+        &self,
+        save: &mut dyn FnMut(Record) -> Result<()>,
+    ) -> Result<crate::store::Salvage> {
+        let mut report = crate::store::Salvage::default();
+        let mut next = 0u64;
+        let mut step = BLOCK as u64;
+        // The first id of a run of unreadable ids, while in one.
+        let mut lost_from: Option<(u64, String)> = None;
+        loop {
+            match self.backend.get_ge(&unit_key(next)) {
+                Ok(Some((k, v))) if k.len() == 9 && k[0] == b'u' => {
+                    let base = block_base(&k)?;
+                    if let Some((from, why)) = lost_from.take() {
+                        report.lost.push(format!(
+                            "units {from} to {} cannot be read ({why})",
+                            base.saturating_sub(1)
+                        ));
+                    }
+                    step = BLOCK as u64;
+                    match codec::decode_block(base, &v) {
+                        Ok(entries) => {
+                            for (id, payload) in entries {
+                                match codec::decode_record(TuId(id), payload) {
+                                    Ok(rec) => {
+                                        save(rec)?;
+                                        report.units += 1;
+                                    }
+                                    Err(e) => report.lost.push(format!("unit {id}: {e}")),
+                                }
+                            }
+                        }
+                        Err(e) => report.lost.push(format!("block of unit {base}: {e}")),
+                    }
+                    match base.checked_add(1) {
+                        Some(n) => next = n,
+                        None => break,
+                    }
+                }
+                Ok(_) => break,
+                Err(e) => {
+                    lost_from.get_or_insert_with(|| (next, e.to_string()));
+                    match next.checked_add(step) {
+                        Some(n) => next = n,
+                        None => break,
+                    }
+                    step = step.saturating_mul(2);
+                }
+            }
+        }
+        if let Some((from, why)) = lost_from {
+            report
+                .lost
+                .push(format!("units from {from} on cannot be read ({why})"));
+        }
+        Ok(report)
+    }
+
+    fn check_into(&self, faults: &mut Vec<Fault>) -> Result<()> {
         let next_id = self.counter(NEXT_ID)?;
         let mut imports = BTreeSet::new();
         for e in self.backend.scan(b"b") {
@@ -1080,7 +1184,7 @@ impl<B: Backend> Core<B> {
                 });
             }
         }
-        Ok(faults)
+        Ok(())
     }
 }
 

@@ -37,13 +37,11 @@ const IN_FLIGHT: usize = 4;
 /// Events sent back at a time.
 const BATCH: usize = 4096;
 
-/// Where an attribute's name and value lie in the document, and whether the
-/// value holds a reference (`&`) to expand.
+/// Where an attribute's name and value lie in the document.
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct AttrSpan {
     pub key: (usize, usize),
     pub value: (usize, usize),
-    pub amp: bool,
 }
 
 /// The attributes of the last tag read, as split by the parser thread.
@@ -376,7 +374,6 @@ impl Chunks {
                     Cow::Borrowed(value) => Some(AttrSpan {
                         key: (at(a.key.as_ref()), a.key.as_ref().len()),
                         value: (at(value), value.len()),
-                        amp: value.contains(&b'&'),
                     }),
                     Cow::Owned(_) => None,
                 },

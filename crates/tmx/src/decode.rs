@@ -2,7 +2,7 @@
 //! byte-order marks, XML declarations, and transcoding.
 
 use std::{
-    io::{self, BufRead, BufReader, Cursor, Read},
+    io::{self, BufRead, BufReader, Cursor, Read, Seek, SeekFrom},
     sync::{
         atomic::{AtomicBool, Ordering},
         Arc,
@@ -10,6 +10,8 @@ use std::{
 };
 
 use encoding_rs::{CoderResult, Decoder, Encoding, UTF_16BE, UTF_16LE, UTF_8};
+
+use crate::guard::{Cuts, Guard};
 
 /// How many bytes are looked at to find a BOM and an XML declaration.
 const HEAD: usize = 1024;
@@ -40,6 +42,8 @@ pub(crate) struct Opened<'a> {
     /// them the parser starts (after a BOM), so that positions can be worked
     /// out from byte offsets only when a message needs one.
     pub text: Option<(&'a [u8], usize)>,
+    /// What the [`Guard`] of a stream cut out, and the limit it cuts at.
+    pub cuts: Arc<Cuts>,
 }
 
 /// Opens `raw`, undoing gzip or zip packaging, and decodes it to UTF-8.
@@ -52,12 +56,13 @@ pub(crate) fn open(raw: Box<dyn Read + Send>) -> io::Result<Opened<'static>> {
     }
     if head.starts_with(b"PK\x03\x04") {
         // A zip archive's directory sits at its end, so the archive is read
-        // whole; the TMX inside is then streamed like any other.
+        // whole (as compressed); the TMX inside is then inflated as it is
+        // parsed, like any other stream, never whole.
         let mut all = head;
         let mut rest = rest;
         rest.read_to_end(&mut all)?;
-        let bytes = unzip_tmx(all)?;
-        let (head, rest) = read_head(Box::new(Cursor::new(bytes)))?;
+        let entry = unzip_tmx(all)?;
+        let (head, rest) = read_head(entry)?;
         return decode(head, rest);
     }
     decode(head, rest)
@@ -79,6 +84,7 @@ pub(crate) fn open_bytes(bytes: &[u8]) -> io::Result<Opened<'_>> {
             warnings,
             replaced: Arc::default(),
             text: Some((bytes, sniffed.bom_len)),
+            cuts: Arc::default(),
         });
     }
     let head_len = bytes.len().min(HEAD);
@@ -93,7 +99,9 @@ fn read_head(mut raw: Box<dyn Read + Send>) -> io::Result<(Vec<u8>, Box<dyn Read
     Ok((head, raw))
 }
 
-fn unzip_tmx(bytes: Vec<u8>) -> io::Result<Vec<u8>> {
+/// The `.tmx` entry of a zip archive (or its only entry), inflated as it is
+/// read.
+fn unzip_tmx(bytes: Vec<u8>) -> io::Result<Box<dyn Read + Send>> {
     let bad = |e: zip::result::ZipError| io::Error::new(io::ErrorKind::InvalidData, e.to_string());
     let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(bad)?;
     let names: Vec<String> = archive.file_names().map(str::to_string).collect();
@@ -117,10 +125,62 @@ fn unzip_tmx(bytes: Vec<u8>) -> io::Result<Vec<u8>> {
                 ),
             )
         })?;
-    let mut entry = archive.by_name(&pick).map_err(bad)?;
-    let mut out = Vec::new();
-    entry.read_to_end(&mut out)?;
-    Ok(out)
+    let entry = archive.by_name(&pick).map_err(bad)?;
+    if entry.encrypted() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("zip entry {pick} is encrypted; extract it first"),
+        ));
+    }
+    let (method, start, len, crc) = (
+        entry.compression(),
+        entry.data_start(),
+        entry.compressed_size(),
+        entry.crc32(),
+    );
+    drop(entry);
+    let mut bytes = archive.into_inner();
+    bytes.seek(SeekFrom::Start(start))?;
+    let data = bytes.take(len);
+    let inflated: Box<dyn Read + Send> = match method {
+        zip::CompressionMethod::Stored => Box::new(data),
+        zip::CompressionMethod::Deflated => Box::new(flate2::read::DeflateDecoder::new(data)),
+        other => {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("zip entry {pick} is compressed with {other}; tmkit reads stored and deflated entries"),
+            ))
+        }
+    };
+    Ok(Box::new(CrcChecked {
+        inner: flate2::CrcReader::new(inflated),
+        want: crc,
+        name: pick,
+    }))
+}
+
+/// A zip entry's data, checked against the CRC-32 its directory gives when
+/// it ends.
+struct CrcChecked {
+    inner: flate2::CrcReader<Box<dyn Read + Send>>,
+    want: u32,
+    name: String,
+}
+
+impl Read for CrcChecked {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if n == 0 && !buf.is_empty() && self.inner.crc().sum() != self.want {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!(
+                    "zip entry {} is damaged (its CRC-32 does not match); extract it again or re-create the archive",
+                    self.name
+                ),
+            ));
+        }
+        Ok(n)
+    }
 }
 
 /// What the first bytes say about the encoding.
@@ -254,12 +314,15 @@ fn decode(head: Vec<u8>, rest: Box<dyn Read + Send>) -> io::Result<Opened<'stati
             replaced: Arc::clone(&replaced),
         })
     };
+    let cuts = Arc::new(Cuts::default());
+    let src = Box::new(Guard::new(src, Arc::clone(&cuts)));
     Ok(Opened {
         src: Src::Stream(src),
         encoding: sniffed.encoding.name(),
         warnings,
         replaced,
         text: None,
+        cuts,
     })
 }
 

@@ -56,15 +56,17 @@ assert_eq!(again[0].variants[0].seg, units[0].variants[0].seg);
 pub use crate::{
     error::{Diagnostic, Error, Result},
     policy::{find_variant, source_variant},
-    reader::{Header, TmxReader, Ude},
+    reader::{Header, Limits, TmxReader, Ude},
     writer::{TmxWriter, TsvWriter, WriteOptions},
 };
 
 mod ahead;
 mod decode;
 mod error;
+mod guard;
 mod policy;
 mod reader;
+mod text;
 mod writer;
 
 #[cfg(test)]

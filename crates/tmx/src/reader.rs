@@ -13,16 +13,20 @@ use std::{
 };
 
 use quick_xml::{
-    events::{attributes::Attribute, BytesStart, BytesText, Event},
+    events::{BytesStart, BytesText, Event},
     Reader as XmlReader,
 };
-use tmkit_core::{Attr, CompactString, Inline, Lang, Note, Prop, Segment, Tag, TagKind, Tu, Tuv};
+use tmkit_core::{
+    forbidden_char, Attr, CompactString, Inline, Lang, Note, Prop, Segment, Tag, TagKind, Tu, Tuv,
+};
 
 use crate::{
     ahead::{Ahead, Spans},
     decode,
     error::{Diagnostic, Error, Result},
+    guard::Cuts,
     policy,
+    text::{expand, forbidden_message},
     writer::ATTR_PROP,
 };
 
@@ -61,6 +65,44 @@ pub struct Ude {
     pub attrs: Vec<Attr>,
     /// The attributes of each `<map>` (`unicode`, `code`, `ent`, `subst`).
     pub maps: Vec<Vec<Attr>>,
+}
+
+/// How much one unit may hold, as written in the file. What exceeds a limit
+/// costs the unit ([`Error::Tu`], with its position) and reading goes on;
+/// memory stays bounded by these limits whatever the file, or the archive it
+/// comes in, expands to. The defaults are in `docs/TMX.md`; set them with
+/// [`TmxReader::limits`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Bytes of one `<seg>`, its text and inline tags (1 MiB by default).
+    pub segment: u64,
+    /// Bytes of one attribute value (64 KiB by default).
+    pub attribute: u64,
+    /// Bytes of one `<tu>` element, from `<tu` to `</tu>` (16 MiB by
+    /// default). It also bounds what the reader holds of any one text, tag or
+    /// comment of a streamed file, inside a unit or not.
+    pub unit: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            segment: 1 << 20,
+            attribute: 64 << 10,
+            unit: 16 << 20,
+        }
+    }
+}
+
+/// The unit being read: where it starts (byte offset and position) and how
+/// deep its `<tu>` is.
+#[derive(Clone, Copy, Debug)]
+struct Unit {
+    start: u64,
+    loc: Loc,
+    depth: usize,
+    /// Set once the unit broke a size limit: the rest of it is skipped.
+    over: bool,
 }
 
 /// The body size above which a document in memory is parsed ahead by
@@ -266,6 +308,19 @@ struct State<'a> {
     langs: Vec<(String, std::result::Result<Lang, String>)>,
     /// Open tags of the segment being read, reused from one `<seg>` to the next.
     frames: Vec<Frame>,
+    /// Elements open at the parser's position.
+    depth: usize,
+    /// The unit being read, if any.
+    unit: Option<Unit>,
+    /// Where the last unit read (or skipped) starts.
+    last_unit: Loc,
+    /// Whether the source language was checked against a unit's variants
+    /// (see [`TmxReader::source_lang`]).
+    source_checked: bool,
+    limits: Limits,
+    /// What the guard of a stream cut, and how many cuts were seen.
+    cuts: Arc<Cuts>,
+    cuts_seen: u64,
 }
 
 impl State<'_> {
@@ -330,6 +385,38 @@ impl State<'_> {
             self.langs.push((code.to_string(), parsed.clone()));
         }
         parsed
+    }
+
+    /// Where byte `at` of `raw`, the content of the event at `loc` that
+    /// starts `lead` bytes into it, is.
+    fn loc_in(&self, loc: Loc, raw: &[u8], lead: u64, at: usize) -> Loc {
+        let prefix = &raw[..at.min(raw.len())];
+        match loc {
+            Loc::Offset(offset) => Loc::Offset(offset + lead + prefix.len() as u64),
+            Loc::At { line, column } => match memchr::memrchr(b'\n', prefix) {
+                None => Loc::At {
+                    line,
+                    column: column + lead + chars(prefix),
+                },
+                Some(last) => Loc::At {
+                    line: line + newlines(prefix),
+                    column: chars(&prefix[last + 1..]) + 1,
+                },
+            },
+        }
+    }
+
+    /// The error that ends a unit which broke a size limit: the rest of the
+    /// unit is then skipped by [`next_unit`].
+    fn over(&mut self, message: String) -> Result<()> {
+        match &mut self.unit {
+            Some(unit) if !unit.over => {
+                unit.over = true;
+                let loc = unit.loc;
+                Err(self.tu_error(loc, message))
+            }
+            _ => Ok(()),
+        }
     }
 
     fn tu_error(&mut self, loc: Loc, message: String) -> Error {
@@ -533,6 +620,13 @@ impl<'a> TmxReader<'a> {
             source: None,
             langs: Vec::new(),
             frames: Vec::new(),
+            depth: 0,
+            unit: None,
+            last_unit: Loc::default(),
+            source_checked: false,
+            limits: Limits::default(),
+            cuts: opened.cuts,
+            cuts_seen: 0,
         };
         for w in opened.warnings {
             st.warn(Loc::default(), w);
@@ -564,6 +658,25 @@ impl<'a> TmxReader<'a> {
     pub fn parse_ahead(mut self, on: bool) -> TmxReader<'a> {
         self.ahead = Some(on);
         self
+    }
+
+    /// Sets how much one unit may hold (see [`Limits`]). The header, read
+    /// when the reader was made, was read under the default limits.
+    pub fn limits(mut self, limits: Limits) -> TmxReader<'a> {
+        self.st.limits = limits;
+        self.st
+            .cuts
+            .limit
+            .store(limits.unit, std::sync::atomic::Ordering::Relaxed);
+        self
+    }
+
+    /// Line and column (1-based) of the `<tu>` of the unit last returned,
+    /// read or skipped; `(0, 0)` before the first. The engine gives them
+    /// to units that the store refuses later on.
+    pub fn unit_position(&mut self) -> (u64, u64) {
+        let loc = self.st.last_unit;
+        self.st.at(loc)
     }
 
     /// Parses ahead in chunks of `bytes` (tests use tiny ones, so that
@@ -609,7 +722,10 @@ impl<'a> TmxReader<'a> {
     /// The source language decided for the file (see `docs/TMX.md`): the
     /// header `srclang` when it names a language; otherwise (missing,
     /// `*all*`, not a tag) the `srclang` of the first unit read, else that
-    /// unit's first variant. `None` until then.
+    /// unit's first variant. `None` until then. A header `srclang` that
+    /// names no variant of the first unit holding the same primary
+    /// language (`EN-GB` over `EN-US` variants) gives way to that variant's
+    /// language, with one warning for the file.
     pub fn source_lang(&self) -> Option<&Lang> {
         self.st.source.as_ref()
     }
@@ -648,7 +764,7 @@ impl<'a> TmxReader<'a> {
                     ));
                 }
                 Event::Start(e) => {
-                    let attrs = attributes(&e, st, loc)?;
+                    let attrs = outer_attributes(&e, st, loc)?;
                     check_version(
                         st,
                         attrs
@@ -681,13 +797,13 @@ impl<'a> TmxReader<'a> {
             let (event, loc) = next_event(xml, st)?;
             match event {
                 Event::Start(e) if e.name().as_ref() == b"header" => {
-                    let attrs = attributes(&e, st, loc)?;
+                    let attrs = outer_attributes(&e, st, loc)?;
                     read_header_children(xml, st)?;
                     set_header(st, attrs, loc);
                     seen_header = true;
                 }
                 Event::Empty(e) if e.name().as_ref() == b"header" => {
-                    let attrs = attributes(&e, st, loc)?;
+                    let attrs = outer_attributes(&e, st, loc)?;
                     set_header(st, attrs, loc);
                     seen_header = true;
                 }
@@ -769,14 +885,40 @@ fn next_unit<'a>(xml: &mut Xml<'a>, st: &mut State<'a>) -> Option<Result<Tu>> {
         match event {
             Event::Start(e) if e.name().as_ref() == b"tu" => {
                 st.tus += 1;
-                let attrs = match attributes(&e, st, loc) {
+                st.last_unit = loc;
+                let mut slot: Soft = None;
+                let attrs = match attributes(&e, st, loc, &mut slot) {
                     Ok(a) => a,
                     Err(e) => return Some(Err(e)),
                 };
-                return Some(read_tu(xml, st, attrs, loc));
+                st.unit = Some(Unit {
+                    start: xml.buffer_position(),
+                    loc,
+                    depth: st.depth,
+                    over: false,
+                });
+                let tu = read_tu(xml, st, attrs, loc, slot);
+                let unit = st.unit.take();
+                if let Some(unit) = unit.filter(|u| u.over) {
+                    // The unit broke a size limit: skip what is left of it.
+                    while st.depth >= unit.depth {
+                        match next_event(xml, st) {
+                            Ok((Event::Eof, loc)) => {
+                                return Some(Err(st.syntax(
+                                    loc,
+                                    "the document ends inside <tu>: the file is truncated",
+                                )))
+                            }
+                            Ok(_) => {}
+                            Err(e) => return Some(Err(e)),
+                        }
+                    }
+                }
+                return Some(tu);
             }
             Event::Empty(e) if e.name().as_ref() == b"tu" => {
                 st.tus += 1;
+                st.last_unit = loc;
                 return Some(Err(st.tu_error(loc, "<tu> has no <tuv>".into())));
             }
             Event::Start(e) => {
@@ -849,10 +991,25 @@ impl Iterator for TmxReader<'_> {
 /// event and where it starts. Parser errors are fatal syntax errors.
 fn next_event<'x, 'a>(xml: &'x mut Xml<'a>, st: &mut State<'a>) -> Result<(Event<'x>, Loc)> {
     let start = xml.buffer_position();
+    if let Some(unit) = st.unit {
+        if start.saturating_sub(unit.start) > st.limits.unit {
+            st.over(format!(
+                "the unit holds more than {} bytes (the unit size limit): skipped; \
+                 check the file, or raise the limit",
+                st.limits.unit
+            ))?;
+        }
+    }
     let loc = st.here(start);
     match xml.read(&mut st.spans) {
         (Ok(event), end) => {
+            match &event {
+                Event::Start(_) => st.depth += 1,
+                Event::End(_) => st.depth = st.depth.saturating_sub(1),
+                _ => {}
+            }
             if let Track::Eager(pos) = &mut st.track {
+                let before = pos.offset;
                 let consumed = end.saturating_sub(pos.offset);
                 let (raw, lead): (&[u8], u64) = match &event {
                     Event::Start(e) | Event::Empty(e) => (e, 1),
@@ -866,6 +1023,39 @@ fn next_event<'x, 'a>(xml: &'x mut Xml<'a>, st: &mut State<'a>) -> Result<(Event
                     Event::Eof => (&[], 0),
                 };
                 pos.advance(raw, consumed, lead);
+                // Only a stream has a guard, and only a stream counts
+                // positions as it goes.
+                let made = st.cuts.made.load(Ordering::Relaxed);
+                if made != st.cuts_seen {
+                    st.cuts_seen = made;
+                    for cut in st.cuts.take() {
+                        // What the parser got of the event after the cut.
+                        let k = usize::try_from(cut.at.saturating_sub(before + lead))
+                            .unwrap_or(usize::MAX)
+                            .min(raw.len());
+                        let after = &raw[k..];
+                        if after.contains(&b'\n') {
+                            pos.line += cut.newlines;
+                        } else if cut.newlines > 0 {
+                            pos.line += cut.newlines;
+                            let extra = consumed.saturating_sub(raw.len() as u64);
+                            pos.col = cut.tail + chars(after) + extra.saturating_sub(lead);
+                        } else {
+                            pos.col += cut.tail;
+                        }
+                    }
+                    let message = format!(
+                        "a text or attribute value longer than {} bytes (the unit size limit)",
+                        st.limits.unit
+                    );
+                    if st.unit.is_some() {
+                        st.over(format!(
+                            "{message} is in the unit: skipped; check the file, or raise the limit"
+                        ))?;
+                    } else {
+                        st.warn(loc, format!("{message} was cut short"));
+                    }
+                }
             }
             Ok((event, loc))
         }
@@ -899,6 +1089,7 @@ fn describe(err: &quick_xml::Error) -> String {
         }
         quick_xml::Error::Syntax(s) => format!("{s}: the XML is not well-formed"),
         quick_xml::Error::InvalidAttr(a) => format!("bad attribute: {a}"),
+        quick_xml::Error::Io(e) => e.to_string(),
         other => format!("{other}: the XML is not well-formed"),
     }
 }
@@ -931,15 +1122,39 @@ fn is_blank(t: &BytesText) -> bool {
     t.iter().all(|b| b" \t\r\n".contains(b))
 }
 
-/// The attributes of a start tag, unescaped. A malformed attribute list is
-/// not well-formed XML: fatal.
-fn attributes(e: &BytesStart, st: &mut State<'_>, loc: Loc) -> Result<Vec<Attr>> {
-    attributes_picking(e, st, loc, [b"", b""]).map(|(attrs, _)| attrs)
+/// The attributes of a start tag, expanded. A malformed attribute list (or
+/// an attribute given twice) is not well-formed XML: fatal. A value that is
+/// not UTF-8, holds a reference tmkit does not expand or a character XML
+/// 1.0 forbids, or is longer than the attribute limit is filed in `slot`
+/// with its position, as a problem in text is: it costs the unit.
+fn attributes(e: &BytesStart, st: &mut State<'_>, loc: Loc, slot: &mut Soft) -> Result<Vec<Attr>> {
+    attributes_picking(e, st, loc, [b"", b""], slot).map(|(attrs, _)| attrs)
+}
+
+/// The attributes of an element outside the units (`<tmx>`, the header):
+/// a problem in a value is a warning, and the value is left out.
+fn outer_attributes(e: &BytesStart, st: &mut State<'_>, loc: Loc) -> Result<Vec<Attr>> {
+    let mut slot: Soft = None;
+    let attrs = attributes(e, st, loc, &mut slot)?;
+    if let Some((loc, message)) = slot {
+        st.warn(loc, format!("{message}; the value is left out"));
+    }
+    Ok(attrs)
 }
 
 /// The values of the picked attributes, borrowed from the tag when they hold
 /// no reference.
 type Picked<'e> = [Option<Cow<'e, str>>; 2];
+
+/// A start tag whose attributes are being taken, and where they go.
+struct Taking<'e, 'o> {
+    e: &'e BytesStart<'e>,
+    loc: Loc,
+    pick: [&'o [u8]; 2],
+    out: Vec<Attr>,
+    picked: Picked<'e>,
+    slot: &'o mut Soft,
+}
 
 /// The attributes of a start tag, with the values of the (up to two) `pick`
 /// names returned apart: their names are then never allocated, which matters
@@ -949,43 +1164,43 @@ fn attributes_picking<'e, 'a: 'e>(
     st: &mut State<'a>,
     loc: Loc,
     pick: [&[u8]; 2],
+    slot: &mut Soft,
 ) -> Result<(Vec<Attr>, Picked<'e>)> {
-    let mut out: Vec<Attr> = Vec::new();
-    let mut picked: Picked<'e> = [None, None];
+    let mut tag = Taking {
+        e,
+        loc,
+        pick,
+        out: Vec::new(),
+        picked: [None, None],
+        slot,
+    };
     // Split by the parser thread already: take them from the document.
     if let (true, Some(doc)) = (st.spans.valid && st.spans.of == e.as_ptr() as usize, st.doc) {
         let spans = std::mem::take(&mut st.spans.list);
         let (first, count) = (st.spans.first, st.spans.count);
         let mut taken = Ok(());
         let mut resolved = true;
+        let doc = doc.as_bytes();
         for span in spans.get(first..first + count).unwrap_or_default() {
-            let (key, value) = match (
-                doc.as_bytes().get(span.key.0..span.key.0 + span.key.1),
+            let (Some(key), Some(value)) = (
+                doc.get(span.key.0..span.key.0 + span.key.1),
                 doc.get(span.value.0..span.value.0 + span.value.1),
-            ) {
-                (Some(key), Some(value)) => (key, value),
-                _ => {
-                    resolved = false;
-                    break;
-                }
+            ) else {
+                resolved = false;
+                break;
             };
-            let value = if span.amp {
-                Value::Escaped(value)
-            } else {
-                Value::Plain(value)
-            };
-            taken = take_attr(e, st, loc, pick, &mut out, &mut picked, key, value);
+            taken = take_attr(st, &mut tag, key, Cow::Borrowed(value));
             if taken.is_err() {
                 break;
             }
         }
         st.spans.list = spans;
         if resolved {
-            return taken.map(|()| (out, picked));
+            return taken.map(|()| (tag.out, tag.picked));
         }
         // A span outside the document (never seen): split them here.
-        out.clear();
-        picked = [None, None];
+        tag.out.clear();
+        tag.picked = [None, None];
     }
     // quick-xml's own duplicate check allocates a list per tag; checking the
     // few attributes of a TMX element here costs nothing.
@@ -1002,28 +1217,9 @@ fn attributes_picking<'e, 'a: 'e>(
                 ))
             }
         };
-        // Most values hold no reference: they are taken after a UTF-8
-        // check rather than through quick-xml's unescaping, which builds a
-        // `Cow` and copies again.
-        let value = match &attr.value {
-            Cow::Borrowed(raw) if !raw.contains(&b'&') => match as_text(st.doc, raw) {
-                Ok(text) => Value::Plain(text),
-                Err(_) => Value::Raw(&attr),
-            },
-            _ => Value::Raw(&attr),
-        };
-        take_attr(
-            e,
-            st,
-            loc,
-            pick,
-            &mut out,
-            &mut picked,
-            attr.key.as_ref(),
-            value,
-        )?;
+        take_attr(st, &mut tag, attr.key.into_inner(), attr.value)?;
     }
-    Ok((out, picked))
+    Ok((tag.out, tag.picked))
 }
 
 /// An attribute name: the common ones of TMX are static strings (no UTF-8
@@ -1050,66 +1246,106 @@ fn attr_name(key: &[u8]) -> CompactString {
     CompactString::const_new(name)
 }
 
-/// An attribute value as found.
-enum Value<'e, 'v> {
-    /// Text without references.
-    Plain(&'e str),
-    /// Text with references to expand.
-    Escaped(&'e str),
-    /// Bytes to check and expand as quick-xml does.
-    Raw(&'v Attribute<'e>),
+/// Whether a name (of an element or attribute) holds a character XML 1.0
+/// forbids: names are short, and the bytes that can start one are few.
+fn bad_name(name: &[u8]) -> Option<char> {
+    if !name.iter().any(|&b| b < 0x20 || b == 0xEF) {
+        return None;
+    }
+    forbidden_char(&utf8(name)).map(|(_, c)| c)
 }
 
-/// Checks one attribute (duplicate, value) and files it under `picked` or `out`.
-#[allow(clippy::too_many_arguments)]
+/// Checks one attribute (duplicate, value) and files it under `picked` or
+/// `out`, or its problem under the tag's slot.
 fn take_attr<'e, 'a: 'e>(
-    e: &BytesStart,
     st: &mut State<'a>,
-    loc: Loc,
-    pick: [&[u8]; 2],
-    out: &mut Vec<Attr>,
-    picked: &mut Picked<'e>,
+    tag: &mut Taking<'e, '_>,
     key: &[u8],
-    value: Value<'e, '_>,
+    raw: Cow<'e, [u8]>,
 ) -> Result<()> {
-    let slot = pick.iter().position(|p| !p.is_empty() && *p == key);
-    if out.iter().any(|a| a.name.as_bytes() == key) || slot.is_some_and(|i| picked[i].is_some()) {
+    let e = tag.e;
+    let slot = tag.pick.iter().position(|p| !p.is_empty() && *p == key);
+    if tag.out.iter().any(|a| a.name.as_bytes() == key)
+        || slot.is_some_and(|i| tag.picked[i].is_some())
+    {
         let key = String::from_utf8_lossy(key);
         return Err(st.syntax(
-            loc,
+            tag.loc,
             format!(
                 "attribute {key} appears twice in <{}>: the XML is not well-formed",
                 String::from_utf8_lossy(e.name().as_ref())
             ),
         ));
     }
-    let name = if slot.is_some() {
-        CompactString::default()
-    } else {
-        attr_name(key)
+    // Where byte `at` of the value is, for a message.
+    let start = (raw.as_ptr() as usize).wrapping_sub(e.as_ptr() as usize);
+    let start = if start <= e.len() { start } else { 0 };
+    let at = |st: &State<'_>, at: usize| st.loc_in(tag.loc, e, 1, start + at);
+    let shown = || String::from_utf8_lossy(key).into_owned();
+    if raw.len() as u64 > st.limits.attribute {
+        let message = format!(
+            "attribute {} holds {} bytes, more than the attribute limit of {}: check the file, \
+             or raise the limit",
+            shown(),
+            raw.len(),
+            st.limits.attribute
+        );
+        soft(tag.slot, at(st, 0), message);
+        return Ok(());
+    }
+    if let Some(c) = bad_name(key) {
+        let message = format!("attribute name {:?}: {}", shown(), forbidden_message(c));
+        soft(tag.slot, at(st, 0), message);
+        return Ok(());
+    }
+    let text: Cow<'e, str> = match raw {
+        Cow::Borrowed(bytes) => match as_text(st.doc, bytes) {
+            Ok(text) => Cow::Borrowed(text),
+            Err(err) => {
+                let message = not_utf8(&format!("the value of attribute {}", shown()), &err);
+                soft(tag.slot, at(st, err.valid_up_to()), message);
+                return Ok(());
+            }
+        },
+        Cow::Owned(bytes) => match String::from_utf8(bytes) {
+            Ok(text) => Cow::Owned(text),
+            Err(err) => {
+                let err = err.utf8_error();
+                let message = not_utf8(&format!("the value of attribute {}", shown()), &err);
+                soft(tag.slot, at(st, err.valid_up_to()), message);
+                return Ok(());
+            }
+        },
     };
     // Picked values stay borrowed from the tag: the `xml:lang` of every
     // `<tuv>` is only looked up in the language cache: one allocation less
     // per variant (with single-string props: 615 M → 605 M instructions on
     // `readtime gen:20000 1`).
-    let expanded = match value {
-        Value::Plain(text) => Ok(Cow::Borrowed(text)),
-        Value::Escaped(text) => quick_xml::escape::unescape(text).map_err(quick_xml::Error::from),
-        Value::Raw(attr) => attr.unescape_value(),
+    let expanded = match &text {
+        Cow::Borrowed(text) => expand(text, false),
+        Cow::Owned(text) => expand(text, false).map(|c| Cow::Owned(c.into_owned())),
     };
-    let value: Cow<'e, str> = match expanded {
-        Ok(Cow::Borrowed(text)) => Cow::Borrowed(text),
-        Ok(Cow::Owned(text)) => Cow::Owned(text),
-        Err(err) => return Err(st.syntax(loc, format!("bad value of attribute {name}: {err}"))),
+    let value = match expanded {
+        Ok(value) => value,
+        Err(bad) => {
+            let message = format!("attribute {}: {}", shown(), bad.message);
+            soft(tag.slot, at(st, bad.at), message);
+            return Ok(());
+        }
     };
     match slot {
-        Some(i) => picked[i] = Some(value),
-        None => out.push(Attr {
-            name,
+        Some(i) => tag.picked[i] = Some(value),
+        None => tag.out.push(Attr {
+            name: attr_name(key),
             value: CompactString::from(value),
         }),
     }
     Ok(())
+}
+
+/// The message for bytes that are not UTF-8 in `what`.
+fn not_utf8(what: &str, err: &Utf8Error) -> String {
+    format!("{what} is not valid UTF-8 ({err}); check the file's encoding")
 }
 
 fn check_version(st: &mut State<'_>, version: Option<String>, loc: Loc) {
@@ -1172,7 +1408,7 @@ fn read_header_children<'a>(xml: &mut Xml<'a>, st: &mut State<'a>) -> Result<()>
         match event {
             Event::Start(ref e) | Event::Empty(ref e) if e.name().as_ref() == b"ude" => {
                 let empty = matches!(event, Event::Empty(_));
-                let attrs = attributes(e, st, loc)?;
+                let attrs = outer_attributes(e, st, loc)?;
                 let mut ude = Ude {
                     attrs,
                     maps: vec![],
@@ -1185,7 +1421,7 @@ fn read_header_children<'a>(xml: &mut Xml<'a>, st: &mut State<'a>) -> Result<()>
                                 if m.name().as_ref() == b"map" =>
                             {
                                 let started = matches!(event, Event::Start(_));
-                                ude.maps.push(attributes(m, st, loc)?);
+                                ude.maps.push(outer_attributes(m, st, loc)?);
                                 if started {
                                     skip_element(xml, st)?;
                                 }
@@ -1206,7 +1442,7 @@ fn read_header_children<'a>(xml: &mut Xml<'a>, st: &mut State<'a>) -> Result<()>
             {
                 let is_prop = e.name().as_ref() == b"prop";
                 let empty = matches!(event, Event::Empty(_));
-                let attrs = attributes(e, st, loc)?;
+                let attrs = outer_attributes(e, st, loc)?;
                 let value = if empty {
                     CompactString::default()
                 } else {
@@ -1259,36 +1495,42 @@ fn skip_element<'a>(xml: &mut Xml<'a>, st: &mut State<'a>) -> Result<()> {
     Ok(())
 }
 
-/// Unescapes a text event and normalizes line ends as XML requires
-/// (`\r\n` and lone `\r` become `\n`); borrowed when there is nothing to
-/// change, which is most text.
+/// The text of a text event: expanded, line ends normalized as XML
+/// requires (`\r\n` and lone `\r` become `\n`); borrowed when there is
+/// nothing to change, which is most text. A problem is the position of its
+/// first byte in the event, and what it is.
 fn text_of<'t>(
     t: &'t BytesText,
     doc: Option<&'t str>,
-) -> std::result::Result<Cow<'t, str>, String> {
-    // Line ends are normalized on the raw text, before unescaping, so that
-    // a `&#xD;` reference still gives a carriage return.
+) -> std::result::Result<Cow<'t, str>, (usize, String)> {
     let raw: &[u8] = t;
-    let raw = as_text(doc, raw)
-        .map_err(|e| format!("the text is not valid UTF-8 ({e}); check the file's encoding"))?;
-    // Most text has neither: one pass finds out.
-    let Some(first) = memchr::memchr2(b'&', b'\r', raw.as_bytes()) else {
-        return Ok(Cow::Borrowed(raw));
-    };
-    let raw = if raw.as_bytes()[first] == b'\r' || raw[first..].contains('\r') {
-        Cow::Owned(normalize_newlines(raw.to_string()))
-    } else {
-        Cow::Borrowed(raw)
-    };
-    // Without `&` there is nothing to unescape: quick-xml would scan for
-    // `&` and `;` and hand the text back borrowed.
-    if !raw.contains('&') {
-        return Ok(raw);
+    let raw = as_text(doc, raw).map_err(|e| (e.valid_up_to(), not_utf8("the text", &e)))?;
+    expand(raw, true).map_err(|bad| (bad.at, bad.message))
+}
+
+/// The text of a CDATA section: only line ends change.
+fn cdata_of(c: &[u8]) -> std::result::Result<String, (usize, String)> {
+    let text =
+        std::str::from_utf8(c).map_err(|e| (e.valid_up_to(), not_utf8("the CDATA section", &e)))?;
+    if let Some((at, ch)) = forbidden_char(text) {
+        return Err((at, forbidden_message(ch)));
     }
-    let text = quick_xml::escape::unescape(&raw).map_err(|esc| {
-        format!("{esc}; tmkit expands only the five XML entities (&lt; &gt; &amp; &quot; &apos;) and character references")
-    })?;
-    Ok(Cow::Owned(text.into_owned()))
+    Ok(normalize_newlines(text.to_string()))
+}
+
+/// Files a problem of a text event (`lead` bytes of markup before its
+/// content `raw`) at the position of its byte.
+fn soft_in(
+    st: &State<'_>,
+    slot: &mut Soft,
+    loc: Loc,
+    raw: &[u8],
+    lead: u64,
+    (at, message): (usize, String),
+) {
+    if slot.is_none() {
+        *slot = Some((st.loc_in(loc, raw, lead, at), message));
+    }
 }
 
 fn normalize_newlines(text: String) -> String {
@@ -1312,11 +1554,12 @@ fn read_text_content<'a>(
         match event {
             Event::Text(t) => match text_of(&t, st.doc) {
                 Ok(s) => out.push_str(&s),
-                Err(m) => soft(slot, loc, m),
+                Err(bad) => soft_in(st, slot, loc, &t, 0, bad),
             },
-            Event::CData(c) => out.push_str(&normalize_newlines(
-                String::from_utf8_lossy(&c).into_owned(),
-            )),
+            Event::CData(c) => match cdata_of(&c) {
+                Ok(s) => out.push_str(&s),
+                Err(bad) => soft_in(st, slot, loc, &c, 9, bad),
+            },
             Event::Start(_) => depth += 1,
             Event::End(_) => {
                 depth -= 1;
@@ -1330,12 +1573,17 @@ fn read_text_content<'a>(
     }
 }
 
-fn read_tu<'a>(xml: &mut Xml<'a>, st: &mut State<'a>, attrs: Vec<Attr>, tu_loc: Loc) -> Result<Tu> {
+fn read_tu<'a>(
+    xml: &mut Xml<'a>,
+    st: &mut State<'a>,
+    attrs: Vec<Attr>,
+    tu_loc: Loc,
+    mut slot: Soft,
+) -> Result<Tu> {
     let mut tu = Tu {
         attrs,
         ..Tu::default()
     };
-    let mut slot: Soft = None;
     loop {
         let (event, loc) = next_event(xml, st)?;
         match event {
@@ -1344,7 +1592,7 @@ fn read_tu<'a>(xml: &mut Xml<'a>, st: &mut State<'a>, attrs: Vec<Attr>, tu_loc: 
                 match e.name().as_ref() {
                     b"tuv" => {
                         let (mut attrs, [lang, old_lang]) =
-                            attributes_picking(e, st, loc, [b"xml:lang", b"lang"])?;
+                            attributes_picking(e, st, loc, [b"xml:lang", b"lang"], &mut slot)?;
                         // `xml:lang` wins; a TMX 1.1 `lang` beside it stays an attribute.
                         let code = match (lang, old_lang) {
                             (Some(l), Some(old)) => {
@@ -1366,7 +1614,8 @@ fn read_tu<'a>(xml: &mut Xml<'a>, st: &mut State<'a>, attrs: Vec<Attr>, tu_loc: 
                         }
                     }
                     b"prop" => {
-                        let (attrs, [kind, _]) = attributes_picking(e, st, loc, [b"type", b""])?;
+                        let (attrs, [kind, _]) =
+                            attributes_picking(e, st, loc, [b"type", b""], &mut slot)?;
                         let kind = kind.map(CompactString::from);
                         let value = if empty {
                             CompactString::default()
@@ -1376,7 +1625,7 @@ fn read_tu<'a>(xml: &mut Xml<'a>, st: &mut State<'a>, attrs: Vec<Attr>, tu_loc: 
                         tu.props.push(Prop { kind, attrs, value });
                     }
                     b"note" => {
-                        let attrs = attributes(e, st, loc)?;
+                        let attrs = attributes(e, st, loc, &mut slot)?;
                         let value = if empty {
                             CompactString::default()
                         } else {
@@ -1388,7 +1637,7 @@ fn read_tu<'a>(xml: &mut Xml<'a>, st: &mut State<'a>, attrs: Vec<Attr>, tu_loc: 
                         });
                     }
                     other => {
-                        attributes(e, st, loc)?;
+                        attributes(e, st, loc, &mut slot)?;
                         let name = String::from_utf8_lossy(other).into_owned();
                         st.warn(loc, format!("unexpected <{name}> in <tu>, skipped"));
                         if !empty {
@@ -1409,6 +1658,9 @@ fn read_tu<'a>(xml: &mut Xml<'a>, st: &mut State<'a>, attrs: Vec<Attr>, tu_loc: 
     }
     if tu.variants.is_empty() && slot.is_none() {
         soft(&mut slot, tu_loc, "<tu> has no <tuv>");
+    }
+    if slot.is_none() && !st.source_checked {
+        check_source(st, &tu, tu_loc);
     }
     if slot.is_none() {
         if let Some(src) = &st.source {
@@ -1432,6 +1684,41 @@ fn read_tu<'a>(xml: &mut Xml<'a>, st: &mut State<'a>, attrs: Vec<Attr>, tu_loc: 
         st.source = policy::first_unit_source(&tu);
     }
     Ok(tu)
+}
+
+/// Checks the header `srclang` against the variants of the first unit that
+/// has one in its language or in the same primary language: when only the
+/// latter (an `EN-GB` header over `EN-US` variants, as Trados Workbench
+/// wrote), that variant's language becomes the file's source language, with
+/// one warning. Without this, the store (which matches a general tag and a
+/// regional one, not two regions) refused every unit of such a file.
+fn check_source(st: &mut State<'_>, tu: &Tu, tu_loc: Loc) {
+    let Some(header) = st.header.srclang.clone() else {
+        st.source_checked = true;
+        return;
+    };
+    if tu.variant(&header).is_some() {
+        st.source_checked = true;
+        return;
+    }
+    let Some(same) = tu
+        .variants
+        .iter()
+        .find(|v| v.lang.primary() == header.primary())
+    else {
+        return;
+    };
+    st.source_checked = true;
+    let found = same.lang.clone();
+    st.warn(
+        tu_loc,
+        format!(
+            "the header srclang {} names no variant of the units, which are in {found}: \
+             {found} is read as the source language of the file",
+            st.header.attr("srclang").unwrap_or(header.as_str()).trim()
+        ),
+    );
+    st.source = Some(found);
 }
 
 /// The language of a `<tuv>`: parsed, with the code as written when it
@@ -1473,11 +1760,11 @@ fn read_tuv<'a>(
             match event {
                 Event::Start(ref e) | Event::Empty(ref e) => {
                     let started = matches!(event, Event::Start(_));
-                    let attrs = attributes(e, st, loc)?;
+                    let attrs = attributes(e, st, loc, slot)?;
                     match e.name().as_ref() {
                         b"seg" => {
                             let seg = if started {
-                                read_seg(xml, st, slot)?
+                                read_seg(xml, st, loc, slot)?
                             } else {
                                 Segment::default()
                             };
@@ -1545,7 +1832,13 @@ type Frame = (Option<(TagKind, Vec<Attr>)>, Vec<Inline>);
 
 /// Reads the content of a `<seg>` as text runs and tags, keeping every
 /// element (TMX inline tags and foreign ones) with its attributes.
-fn read_seg<'a>(xml: &mut Xml<'a>, st: &mut State<'a>, slot: &mut Soft) -> Result<Segment> {
+fn read_seg<'a>(
+    xml: &mut Xml<'a>,
+    st: &mut State<'a>,
+    seg_loc: Loc,
+    slot: &mut Soft,
+) -> Result<Segment> {
+    let from = xml.buffer_position();
     // Open tags, innermost last; the bottom frame is the segment itself.
     // The frame stack is kept in the state between segments: one allocation
     // less per `<tuv>` (see docs/BENCHMARKS.md).
@@ -1557,21 +1850,46 @@ fn read_seg<'a>(xml: &mut Xml<'a>, st: &mut State<'a>, slot: &mut Soft) -> Resul
         match event {
             Event::Text(t) => match text_of(&t, st.doc) {
                 Ok(s) => push_text(&mut stack, s),
-                Err(m) => soft(slot, loc, m),
+                Err(bad) => soft_in(st, slot, loc, &t, 0, bad),
             },
-            Event::CData(c) => {
-                let s = normalize_newlines(String::from_utf8_lossy(&c).into_owned());
-                push_text(&mut stack, Cow::Owned(s));
-            }
-            Event::Start(e) => {
-                let attrs = attributes(&e, st, loc)?;
-                let kind = TagKind::from_name(&utf8(e.name().as_ref()));
-                stack.push((Some((kind, attrs)), vec![]));
-            }
-            Event::Empty(e) => {
-                let attrs = attributes(&e, st, loc)?;
-                let kind = TagKind::from_name(&utf8(e.name().as_ref()));
-                if let Some((_, items)) = stack.last_mut() {
+            Event::CData(c) => match cdata_of(&c) {
+                Ok(s) => push_text(&mut stack, Cow::Owned(s)),
+                Err(bad) => soft_in(st, slot, loc, &c, 9, bad),
+            },
+            Event::Start(ref e) | Event::Empty(ref e) => {
+                let started = matches!(event, Event::Start(_));
+                // The bottom frame is the segment: a tag opened here is
+                // `stack.len()` deep.
+                if stack.len() > Segment::MAX_DEPTH {
+                    soft(
+                        slot,
+                        loc,
+                        format!(
+                            "inline tags nested more than {} deep: tmkit keeps at most {} \
+                             levels of markup in a segment; flatten the markup",
+                            Segment::MAX_DEPTH,
+                            Segment::MAX_DEPTH
+                        ),
+                    );
+                    if started {
+                        skip_element(xml, st)?;
+                    }
+                    continue;
+                }
+                let attrs = attributes(e, st, loc, slot)?;
+                let name = e.name();
+                if let Some(c) = bad_name(name.as_ref()) {
+                    let message = format!(
+                        "element <{}>: {}",
+                        utf8(name.as_ref()),
+                        forbidden_message(c)
+                    );
+                    soft(slot, loc, message);
+                }
+                let kind = TagKind::from_name(&utf8(name.as_ref()));
+                if started {
+                    stack.push((Some((kind, attrs)), vec![]));
+                } else if let Some((_, items)) = stack.last_mut() {
                     items.push(Inline::Tag(Tag {
                         kind,
                         attrs,
@@ -1591,6 +1909,20 @@ fn read_seg<'a>(xml: &mut Xml<'a>, st: &mut State<'a>, slot: &mut Soft) -> Resul
                 }
                 Some((None, items)) => {
                     st.frames = stack;
+                    let size = xml.buffer_position().saturating_sub(from);
+                    // Less the `</seg>` just read.
+                    let size = size.saturating_sub(6);
+                    if size > st.limits.segment {
+                        soft(
+                            slot,
+                            seg_loc,
+                            format!(
+                                "the <seg> holds {size} bytes, more than the segment limit of {} \
+                                 bytes: check the file, or raise the limit",
+                                st.limits.segment
+                            ),
+                        );
+                    }
                     return Ok(Segment { items });
                 }
                 None => return Ok(Segment::default()),
