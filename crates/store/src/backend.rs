@@ -11,7 +11,7 @@ use std::{
     sync::{PoisonError, RwLock},
 };
 
-use crate::error::Result;
+use crate::error::{sled_error, Error, Result};
 
 /// A key and its value.
 pub(crate) type Entry = (Vec<u8>, Vec<u8>);
@@ -27,6 +27,8 @@ pub(crate) trait Backend: Send + Sync {
     /// The entry with the greatest key that starts with `prefix` and is at
     /// most `key`.
     fn get_le(&self, prefix: &[u8], key: &[u8]) -> Result<Option<Entry>>;
+    /// The entry with the smallest key at least `key`.
+    fn get_ge(&self, key: &[u8]) -> Result<Option<Entry>>;
     /// Applies all `writes` (`None` removes) atomically: after a crash the
     /// tree holds all of them or none, and readers never see a part.
     fn apply(&self, writes: Vec<(Vec<u8>, Option<Vec<u8>>)>) -> Result<()>;
@@ -42,33 +44,59 @@ pub(crate) struct SledBackend {
     pub(crate) db: sled::Db,
     tree: sled::Tree,
     meta: sled::Tree,
+    /// The store directory, for messages.
+    path: std::path::PathBuf,
 }
 
 impl SledBackend {
-    pub(crate) fn new(db: sled::Db) -> Result<SledBackend> {
-        let tree = db.open_tree("tm")?;
-        let meta = db.open_tree("meta")?;
-        Ok(SledBackend { db, tree, meta })
+    pub(crate) fn new(db: sled::Db, path: &std::path::Path) -> Result<SledBackend> {
+        let err = |e| sled_error(path, "open its trees", e);
+        let tree = db.open_tree("tm").map_err(err)?;
+        let meta = db.open_tree("meta").map_err(err)?;
+        Ok(SledBackend {
+            db,
+            tree,
+            meta,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// A closure turning sled's errors while doing `op` into the store's.
+    fn err(&self, op: &'static str) -> impl Fn(sled::Error) -> Error + '_ {
+        move |e| sled_error(&self.path, op, e)
     }
 }
 
 impl Backend for SledBackend {
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
-        Ok(self.tree.get(key)?.map(|v| v.to_vec()))
+        Ok(self
+            .tree
+            .get(key)
+            .map_err(self.err("read"))?
+            .map(|v| v.to_vec()))
     }
 
     fn scan(&self, prefix: &[u8]) -> Entries<'_> {
-        Box::new(
-            self.tree
-                .scan_prefix(prefix)
-                .map(|r| r.map(|(k, v)| (k.to_vec(), v.to_vec())).map_err(Into::into)),
-        )
+        Box::new(self.tree.scan_prefix(prefix).map(|r| {
+            r.map(|(k, v)| (k.to_vec(), v.to_vec()))
+                .map_err(self.err("read"))
+        }))
     }
 
     fn get_le(&self, prefix: &[u8], key: &[u8]) -> Result<Option<Entry>> {
         match self.tree.range(prefix..=key).next_back() {
             Some(e) => {
-                let (k, v) = e?;
+                let (k, v) = e.map_err(self.err("read"))?;
+                Ok(Some((k.to_vec(), v.to_vec())))
+            }
+            None => Ok(None),
+        }
+    }
+
+    fn get_ge(&self, key: &[u8]) -> Result<Option<Entry>> {
+        match self.tree.range(key..).next() {
+            Some(e) => {
+                let (k, v) = e.map_err(self.err("read"))?;
                 Ok(Some((k.to_vec(), v.to_vec())))
             }
             None => Ok(None),
@@ -86,24 +114,32 @@ impl Backend for SledBackend {
                 None => batch.remove(k),
             }
         }
-        Ok(self.tree.apply_batch(batch)?)
+        self.tree.apply_batch(batch).map_err(self.err("write"))
     }
 
     fn flush(&self) -> Result<()> {
-        self.db.flush()?;
+        self.db
+            .flush()
+            .map_err(self.err("flush its writes to disk"))?;
         Ok(())
     }
 
     fn size_on_disk(&self) -> Result<u64> {
-        Ok(self.db.size_on_disk()?)
+        self.db
+            .size_on_disk()
+            .map_err(self.err("measure its files"))
     }
 
     fn meta_get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
-        Ok(self.meta.get(key)?.map(|v| v.to_vec()))
+        Ok(self
+            .meta
+            .get(key)
+            .map_err(self.err("read"))?
+            .map(|v| v.to_vec()))
     }
 
     fn meta_set(&self, key: &[u8], value: &[u8]) -> Result<()> {
-        self.meta.insert(key, value)?;
+        self.meta.insert(key, value).map_err(self.err("write"))?;
         Ok(())
     }
 }
@@ -164,6 +200,14 @@ impl Backend for MemBackend {
         Ok(tree
             .range::<[u8], _>((Bound::Included(prefix), Bound::Included(key)))
             .next_back()
+            .map(|(k, v)| (k.clone(), v.clone())))
+    }
+
+    fn get_ge(&self, key: &[u8]) -> Result<Option<Entry>> {
+        let tree = self.tree.read().unwrap_or_else(PoisonError::into_inner);
+        Ok(tree
+            .range::<[u8], _>((Bound::Included(key), Bound::Unbounded))
+            .next()
             .map(|(k, v)| (k.clone(), v.clone())))
     }
 

@@ -17,9 +17,10 @@ use crate::{
     types::{ImportInfo, ImportMeta, ImportState, OnDuplicate, Record, SourceFile},
 };
 
-/// Deepest nesting of inline tags accepted when decoding, so that a damaged
-/// value cannot exhaust the stack.
-const MAX_DEPTH: usize = 200;
+/// Deepest nesting of inline tags accepted when decoding: the one limit the
+/// TMX reader also applies, so that whatever is imported decodes, and a
+/// damaged value cannot exhaust the stack.
+const MAX_DEPTH: usize = Segment::MAX_DEPTH;
 
 pub(crate) struct Writer {
     pub(crate) buf: Vec<u8>,

@@ -6,16 +6,50 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// The sled database failed (I/O error, disk full, damaged log…).
-    #[error("store database error: {0}")]
-    Db(#[from] sled::Error),
-    /// A file next to the database could not be read or written.
-    #[error("{}: {source}", path.display())]
+    /// The sled database failed to read or write its files (I/O error,
+    /// disk full, no permission).
+    #[error("store {}: cannot {op}: {source}{}", path.display(), advice(source))]
+    Db {
+        /// The store directory.
+        path: PathBuf,
+        /// What was being done: `open the database`, `read`, `write`, `flush`.
+        op: &'static str,
+        /// What sled said.
+        source: sled::Error,
+    },
+    /// sled found damaged data in its files: a checksum that does not
+    /// match, a page that cannot be read.
+    #[error("store {} is damaged ({detail}): {}", path.display(), damage_advice(path, *at_open))]
+    Damaged {
+        /// The store directory.
+        path: PathBuf,
+        /// What sled reported, and where.
+        detail: String,
+        /// Whether the damage stops sled from opening the store at all (no
+        /// unit can be read), rather than from reading some of it.
+        at_open: bool,
+    },
+    /// A file or directory of the store could not be read or written.
+    #[error("{}: cannot {op}: {source}", path.display())]
     Io {
         /// The file.
         path: PathBuf,
+        /// What was being done, e.g. `create the store directory`.
+        op: &'static str,
         /// What failed.
         source: std::io::Error,
+    },
+    /// There is no store at the path given, and the command only reads.
+    #[error(
+        "no tmkit store at {0}{why}; create one with `tmkit import FILE --db {0}` \
+         (or check the path)",
+        path.display()
+    )]
+    NoStore {
+        /// The path given.
+        path: PathBuf,
+        /// What is there instead, e.g. ` (it is a file)`.
+        why: String,
     },
     /// Another process (or another handle in this process) has the store open.
     #[error(
@@ -45,15 +79,19 @@ pub enum Error {
         /// The version this crate reads and writes.
         expected: u32,
     },
-    /// The directory holds a sled database that is not a tmkit store.
+    /// The path is not a tmkit store and cannot become one without
+    /// overwriting what is there: a file, a directory holding other files,
+    /// a sled database of another program.
     #[error(
-        "{} holds a database that is not a tmkit store (no format version): \
-         give the path of a tmkit store, or a new directory",
+        "{} is not a tmkit store ({what}): give the path of a tmkit store, \
+         or a new or empty directory for a new one",
         path.display()
     )]
     NotAStore {
-        /// The directory.
+        /// The path.
         path: PathBuf,
+        /// What is there, e.g. `it is a file`.
+        what: String,
     },
     /// A stored value could not be decoded.
     #[error("store is damaged: {what}; run `tmkit check` to list the faults")]
@@ -87,4 +125,67 @@ pub type Result<T> = std::result::Result<T, Error>;
 
 pub(crate) fn corrupt(what: impl Into<String>) -> Error {
     Error::Corrupt { what: what.into() }
+}
+
+/// What to do about a damaged store.
+fn damage_advice(path: &std::path::Path, at_open: bool) -> String {
+    let p = path.display();
+    if at_open {
+        format!(
+            "sled cannot open it, so no unit can be read from it; restore the directory {p} \
+             from a backup, or import the TMX files it was built from into a new store (`tmkit import`)"
+        )
+    } else {
+        format!(
+            "`tmkit check --db {p}` lists what is still readable, and \
+             `tmkit check --db {p} --salvage FILE.tmx` saves every readable unit to TMX, \
+             to import into a new store"
+        )
+    }
+}
+
+/// What to do about an I/O error of the database, when the error alone does
+/// not say it.
+fn advice(source: &sled::Error) -> &'static str {
+    match source {
+        sled::Error::Io(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+            " (the store's files must be writable, even to read them: sled \
+             opens its files for writing; ask for write access, or copy the store)"
+        }
+        sled::Error::Io(e) if e.kind() == std::io::ErrorKind::StorageFull => {
+            " (the disk is full: free some space and run the command again)"
+        }
+        _ => "",
+    }
+}
+
+/// The operation of opening the database, as [`sled_error`] is told it.
+pub(crate) const OPEN: &str = "open the database";
+
+/// The store's error for a sled error met while doing `op` on the store in
+/// `path`: damaged data is told apart from I/O errors.
+pub(crate) fn sled_error(path: &std::path::Path, op: &'static str, source: sled::Error) -> Error {
+    match source {
+        sled::Error::Corruption { at, .. } => Error::Damaged {
+            path: path.to_path_buf(),
+            at_open: op == OPEN,
+            detail: match at {
+                Some(at) => {
+                    // sled's pointer `Inline(N)` is byte N of its file `db`.
+                    let at = format!("{at:?}");
+                    let at = at
+                        .strip_prefix("Inline(")
+                        .and_then(|n| n.strip_suffix(')'))
+                        .map_or(at.clone(), |n| format!("byte {n} of its file `db`"));
+                    format!("sled found damaged data at {at} while trying to {op}")
+                }
+                None => format!("sled found damaged data while trying to {op}"),
+            },
+        },
+        source => Error::Db {
+            path: path.to_path_buf(),
+            op,
+            source,
+        },
+    }
 }

@@ -53,10 +53,10 @@ assert_eq!(OnDuplicate::from_name("keep-both"), Some(OnDuplicate::KeepBoth));
 
 pub use crate::{
     error::{Error, Result},
-    store::{Iter, MemStore, SledStore, Store, DEFAULT_CACHE_BYTES},
+    store::{Iter, MemStore, Salvage, SledStore, Store, DEFAULT_CACHE_BYTES},
     types::{
         DedupeReport, Fault, Filter, ImportInfo, ImportMeta, ImportState, OnDuplicate, PutReport,
-        Record, Stats,
+        Record, SourceFile, Stats,
     },
 };
 

@@ -8,7 +8,7 @@ use tmkit_core::{Lang, Tu, TuId};
 use crate::{
     backend::{MemBackend, SledBackend},
     core::Core,
-    error::{Error, Result},
+    error::{sled_error, Error, Result, OPEN},
     types::{
         DedupeReport, Fault, Filter, ImportInfo, ImportMeta, OnDuplicate, PutReport, Record, Stats,
     },
@@ -47,9 +47,18 @@ pub trait Store: Send + Sync {
     /// overwrote keep their new content), marks it aborted and flushes;
     /// returns how many units were removed.
     fn abort_import(&self, import: u64) -> Result<u64>;
-    /// The latest open (uncommitted) import of `file`, if any: its
-    /// `consumed` units are stored, and the import can go on with the next.
-    fn resume_point(&self, file: &str) -> Result<Option<ImportInfo>>;
+    /// The latest import of `key`, whatever its state: `key` is the
+    /// canonical path of the file ([`SourceFile::path`]) for imports that
+    /// recorded one, else the file name given ([`ImportMeta::key`]).
+    fn last_import(&self, key: &str) -> Result<Option<ImportInfo>>;
+    /// The latest import of `key` ([`Store::last_import`]) if it is still
+    /// open: its `consumed` units are stored, and the import can go on with
+    /// the next.
+    fn resume_point(&self, key: &str) -> Result<Option<ImportInfo>> {
+        Ok(self
+            .last_import(key)?
+            .filter(|i| i.state == crate::ImportState::Open))
+    }
     /// Every import, oldest first.
     fn imports(&self) -> Result<Vec<ImportInfo>>;
     /// Makes every write so far durable.
@@ -97,8 +106,8 @@ macro_rules! delegate_store {
             fn abort_import(&self, import: u64) -> Result<u64> {
                 self.core.abort_import(import)
             }
-            fn resume_point(&self, file: &str) -> Result<Option<ImportInfo>> {
-                self.core.resume_point(file)
+            fn last_import(&self, key: &str) -> Result<Option<ImportInfo>> {
+                self.core.last_import(key)
             }
             fn imports(&self) -> Result<Vec<ImportInfo>> {
                 self.core.imports()
@@ -153,43 +162,61 @@ pub const DEFAULT_CACHE_BYTES: u64 = 256 << 20;
 /// its files, and a second [`SledStore::open`] fails with [`Error::Locked`],
 /// naming the pid written in the store's `tmkit.lock` file: at once when
 /// another process holds the store, after 2 s of retries when this one does
-/// (a handle just dropped can hold sled's lock for a moment). To look units up while an import runs, use
-/// the same `SledStore` from several threads.
+/// (a handle just dropped can hold sled's lock for a moment). To look units
+/// up while an import runs, use the same `SledStore` from several threads.
 pub struct SledStore {
     core: Core<SledBackend>,
     path: PathBuf,
 }
 
 impl SledStore {
-    /// Opens the store in directory `path`, creating it if needed, and
-    /// checks its format version.
+    /// Opens the store in directory `path`, creating it when `path` does
+    /// not exist or is an empty directory, and checks its format version.
+    ///
+    /// Anything else at `path` is refused ([`Error::NotAStore`]) rather
+    /// than written over: a file, a directory holding other files (sled
+    /// would take a file called `db` there for its own).
     pub fn open(path: &Path) -> Result<SledStore> {
         SledStore::open_with_cache(path, DEFAULT_CACHE_BYTES)
     }
 
-    /// Opens the store with a page cache of `cache_bytes` bytes.
+    /// [`SledStore::open`] with a page cache of `cache_bytes` bytes.
     pub fn open_with_cache(path: &Path, cache_bytes: u64) -> Result<SledStore> {
+        prepare(path, true)?;
+        SledStore::open_db(path, cache_bytes)
+    }
+
+    /// Opens the store in directory `path`, which must hold one: a missing
+    /// path, a file, an empty or unrelated directory is [`Error::NoStore`].
+    /// For commands that only read, which must not leave an empty store
+    /// behind a mistyped path.
+    pub fn open_existing(path: &Path) -> Result<SledStore> {
+        prepare(path, false)?;
+        SledStore::open_db(path, DEFAULT_CACHE_BYTES)
+    }
+
+    fn open_db(path: &Path, cache_bytes: u64) -> Result<SledStore> {
         // A handle of this process that was just dropped may keep sled's file
         // lock for a moment, until sled's background flusher lets go of the
         // database: that case (the lock file gone, or naming this process) is
         // retried for up to 2 s. Another process's lock fails at once.
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
         let db = loop {
-            let opened = sled::Config::new()
-                .path(path)
-                .cache_capacity(cache_bytes)
-                .open();
+            let opened = catch_sled_panic(path, || {
+                sled::Config::new()
+                    .path(path)
+                    .cache_capacity(cache_bytes)
+                    .open()
+            })?;
             let err = match opened {
                 Ok(db) => break db,
                 Err(e) => e,
             };
             let locked = matches!(&err, sled::Error::Io(io) if io.to_string().contains("could not acquire lock"));
             if !locked {
-                return Err(Error::Db(err));
+                return Err(sled_error(path, OPEN, err));
             }
-            let pid: Option<u32> = fs::read_to_string(path.join(LOCK_FILE))
-                .ok()
-                .and_then(|s| s.trim().parse().ok());
+            let pid = lock_holder(path);
             let ours = pid.is_none_or(|p| p == std::process::id());
             if !ours || std::time::Instant::now() >= deadline {
                 return Err(Error::Locked {
@@ -200,9 +227,12 @@ impl SledStore {
             std::thread::sleep(std::time::Duration::from_millis(20));
         };
         let lock = path.join(LOCK_FILE);
-        fs::write(&lock, format!("{}\n", std::process::id()))
-            .map_err(|source| Error::Io { path: lock, source })?;
-        let core = Core::new(SledBackend::new(db)?, path)?;
+        fs::write(&lock, format!("{}\n", std::process::id())).map_err(|source| Error::Io {
+            path: lock,
+            op: "write the pid of this process",
+            source,
+        })?;
+        let core = Core::new(SledBackend::new(db, path)?, path)?;
         Ok(SledStore {
             core,
             path: path.to_path_buf(),
@@ -213,6 +243,123 @@ impl SledStore {
     pub fn path(&self) -> &Path {
         &self.path
     }
+
+    /// Reads every unit that can still be read from a damaged store, in id
+    /// order, and hands each to `save`; parts of the store that cannot be
+    /// read are skipped and listed in the report. A sound store gives all
+    /// its units and an empty list.
+    pub fn salvage(&self, save: &mut dyn FnMut(Record) -> Result<()>) -> Result<Salvage> {
+        self.core.salvage(save)
+    }
+}
+
+/// Runs `f`, a call into sled, turning a panic into [`Error::Damaged`]:
+/// sled 0.34 panics on some damaged files instead of returning an error
+/// (`tried to serialize Uninitialized` while recovering its log). The
+/// panic's own report is silenced for the call.
+fn catch_sled_panic<T>(path: &Path, f: impl FnOnce() -> T) -> Result<T> {
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    std::panic::set_hook(hook);
+    result.map_err(|panic| {
+        let why = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "no message".into());
+        Error::Damaged {
+            path: path.to_path_buf(),
+            detail: format!("sled stopped while reading its log: {why}"),
+            at_open: true,
+        }
+    })
+}
+
+/// What [`SledStore::salvage`] recovered.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Salvage {
+    /// Units read and handed over.
+    pub units: u64,
+    /// What could not be read, one line each (a range of ids, a block).
+    pub lost: Vec<String>,
+}
+
+/// The pid in the lock file of the store in `path`, if any.
+fn lock_holder(path: &Path) -> Option<u32> {
+    fs::read_to_string(path.join(LOCK_FILE))
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+}
+
+/// Whether `dir` holds sled's files: its `conf` (which starts with the
+/// segment size) and its `db`.
+fn holds_database(dir: &Path) -> bool {
+    let conf = fs::read(dir.join("conf")).unwrap_or_default();
+    conf.starts_with(b"segment_size:") && dir.join("db").is_file()
+}
+
+/// Checks what is at `path` before sled opens it: a store, or (when
+/// `create`) nothing yet or an empty directory, which is created.
+fn prepare(path: &Path, create: bool) -> Result<()> {
+    let io = |op, source| Error::Io {
+        path: path.to_path_buf(),
+        op,
+        source,
+    };
+    let no_store = |why: &str| Error::NoStore {
+        path: path.to_path_buf(),
+        why: why.to_string(),
+    };
+    let meta = match fs::metadata(path) {
+        Ok(meta) => meta,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && create => {
+            return fs::create_dir_all(path).map_err(|e| io("create the store directory", e));
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(no_store("")),
+        Err(e) => return Err(io("look at the store directory", e)),
+    };
+    if !meta.is_dir() {
+        return Err(match create {
+            true => Error::NotAStore {
+                path: path.to_path_buf(),
+                what: "it is a file".into(),
+            },
+            false => no_store(" (it is a file)"),
+        });
+    }
+    if holds_database(path) {
+        return Ok(());
+    }
+    let mut names: Vec<String> = fs::read_dir(path)
+        .map_err(|e| io("list the store directory", e))?
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    if names.is_empty() {
+        return match create {
+            true => Ok(()),
+            false => Err(no_store(" (the directory is empty)")),
+        };
+    }
+    let shown = names
+        .iter()
+        .take(3)
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>();
+    let more = if names.len() > 3 { ", …" } else { "" };
+    let what = format!(
+        "the directory holds {}{more} and no database",
+        shown.join(", ")
+    );
+    Err(match create {
+        true => Error::NotAStore {
+            path: path.to_path_buf(),
+            what,
+        },
+        false => no_store(&format!(" ({what})")),
+    })
 }
 
 impl Drop for SledStore {

@@ -97,12 +97,16 @@ pub struct Record {
 /// What an import is told when it starts.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ImportMeta {
-    /// The file being imported (kept as provenance, and the key to resume).
+    /// The file being imported, as it was named (kept as provenance).
     pub file: String,
     /// The source language: the variant that duplicate detection compares.
     pub src: Lang,
     /// What to do with duplicates.
     pub policy: OnDuplicate,
+    /// Which file this is, whatever it was called: the key to resume an
+    /// import. `None` for imports of something else than a file, and for
+    /// imports stored before it was recorded: those are found by `file`.
+    pub source: Option<SourceFile>,
 }
 
 impl ImportMeta {
@@ -112,6 +116,7 @@ impl ImportMeta {
             file: file.into(),
             src,
             policy: OnDuplicate::default(),
+            source: None,
         }
     }
 
@@ -119,6 +124,67 @@ impl ImportMeta {
     pub fn policy(mut self, policy: OnDuplicate) -> ImportMeta {
         self.policy = policy;
         self
+    }
+
+    /// The same meta with the identity of the file read.
+    pub fn source(mut self, source: SourceFile) -> ImportMeta {
+        self.source = Some(source);
+        self
+    }
+
+    /// What [`Store::last_import`](crate::Store::last_import) looks the
+    /// import up by: the file's canonical path when known, else its name.
+    pub fn key(&self) -> &str {
+        self.source.as_ref().map_or(&self.file, |s| &s.path)
+    }
+}
+
+/// The identity of an imported file: the same path, size and modification
+/// time mean the same content, as far as resuming an import is concerned.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct SourceFile {
+    /// The canonical path (absolute, links resolved), so that `./a.tsv`
+    /// and `a.tsv` are one file.
+    pub path: String,
+    /// The size in bytes.
+    pub size: u64,
+    /// The modification time, in nanoseconds since the Unix epoch (0 when
+    /// the file system does not keep it).
+    pub modified: u64,
+}
+
+impl SourceFile {
+    /// The identity of the file at `path` as it is now.
+    pub fn of(path: &std::path::Path) -> std::io::Result<SourceFile> {
+        let canonical = std::fs::canonicalize(path)?;
+        let meta = std::fs::metadata(&canonical)?;
+        let modified = meta
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX));
+        Ok(SourceFile {
+            path: canonical.to_string_lossy().into_owned(),
+            size: meta.len(),
+            modified,
+        })
+    }
+
+    /// How `now` differs from this identity, in words; `None` when it is
+    /// the same file with the same content.
+    pub fn change(&self, now: &SourceFile) -> Option<String> {
+        if self.size != now.size {
+            Some(format!(
+                "its size went from {} to {} bytes",
+                self.size, now.size
+            ))
+        } else if self.modified != now.modified {
+            Some("it was modified (its size is the same)".to_string())
+        } else if self.path != now.path {
+            Some(format!("it is now {}", now.path))
+        } else {
+            None
+        }
     }
 }
 
@@ -316,6 +382,12 @@ pub enum Fault {
         /// What is wrong.
         detail: String,
     },
+    /// Part of the store cannot be read at all (sled reports damaged
+    /// data), and what can still be saved.
+    Unreadable {
+        /// What sled reported, or how many units can be saved.
+        detail: String,
+    },
 }
 
 impl fmt::Display for Fault {
@@ -338,7 +410,7 @@ impl fmt::Display for Fault {
                     "count of {what} is {stored} but {counted} units were found"
                 )
             }
-            Fault::Other { detail } => f.write_str(detail),
+            Fault::Other { detail } | Fault::Unreadable { detail } => f.write_str(detail),
         }
     }
 }
