@@ -18,9 +18,9 @@ its `path:line:col` and reading goes on; malformed XML is fatal
 Entities declared in a DOCTYPE are refused, and nothing is ever fetched.
 
 [`TmxWriter`] writes TMX 1.4 in UTF-8 that validates against `tmx14.dtd`,
-with inline markup or as plain text; [`TsvWriter`] writes pairs as TSV. The
-policies (which variant is the source, how vendor props and attributes are
-written) are in `docs/TMX.md`.
+with inline markup or as plain text. The policies (which variant is the
+source, how vendor props and attributes are written) are in `docs/TMX.md`.
+TSV is read and written by `tmkit-engine`, by one pair of field functions.
 
 This crate does not store, segment or match: it only turns bytes into units
 and units into bytes.
@@ -57,7 +57,7 @@ pub use crate::{
     error::{Diagnostic, Error, Result},
     policy::{find_variant, source_variant},
     reader::{Header, Limits, TmxReader, Ude},
-    writer::{TmxWriter, TsvWriter, WriteOptions},
+    writer::{TmxWriter, WriteOptions},
 };
 
 mod ahead;

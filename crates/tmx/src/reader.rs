@@ -406,13 +406,19 @@ impl State<'_> {
         }
     }
 
-    /// The error that ends a unit which broke a size limit: the rest of the
+    /// The error that ends a unit larger than the unit limit (or holding
+    /// a text that long, which the guard of a stream cut): the rest of the
     /// unit is then skipped by [`next_unit`].
-    fn over(&mut self, message: String) -> Result<()> {
+    fn over(&mut self) -> Result<()> {
         match &mut self.unit {
             Some(unit) if !unit.over => {
                 unit.over = true;
                 let loc = unit.loc;
+                let message = format!(
+                    "the unit holds more than {} bytes, or a text longer than that (the unit \
+                     size limit): skipped; check the file, or raise the limit",
+                    self.limits.unit
+                );
                 Err(self.tu_error(loc, message))
             }
             _ => Ok(()),
@@ -993,11 +999,7 @@ fn next_event<'x, 'a>(xml: &'x mut Xml<'a>, st: &mut State<'a>) -> Result<(Event
     let start = xml.buffer_position();
     if let Some(unit) = st.unit {
         if start.saturating_sub(unit.start) > st.limits.unit {
-            st.over(format!(
-                "the unit holds more than {} bytes (the unit size limit): skipped; \
-                 check the file, or raise the limit",
-                st.limits.unit
-            ))?;
+            st.over()?;
         }
     }
     let loc = st.here(start);
@@ -1044,16 +1046,14 @@ fn next_event<'x, 'a>(xml: &'x mut Xml<'a>, st: &mut State<'a>) -> Result<(Event
                             pos.col += cut.tail;
                         }
                     }
-                    let message = format!(
-                        "a text or attribute value longer than {} bytes (the unit size limit)",
-                        st.limits.unit
-                    );
                     if st.unit.is_some() {
-                        st.over(format!(
-                            "{message} is in the unit: skipped; check the file, or raise the limit"
-                        ))?;
+                        st.over()?;
                     } else {
-                        st.warn(loc, format!("{message} was cut short"));
+                        let message = format!(
+                            "a text longer than {} bytes (the unit size limit) was cut short",
+                            st.limits.unit
+                        );
+                        st.warn(loc, message);
                     }
                 }
             }

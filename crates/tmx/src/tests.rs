@@ -212,31 +212,37 @@ fn dtd_valid_writing_maps_what_the_dtd_lacks() {
     assert_eq!(units[0].props.len(), 1);
 }
 
+/// Stores written before import refused them may hold characters XML 1.0
+/// cannot: the writer leaves them out and counts the units, rather than
+/// stopping the export at that unit (issue 11, item 4).
 #[test]
-fn writer_refuses_what_xml_cannot_hold_and_keeps_the_document_whole() {
-    let mut w = TmxWriter::new(Vec::new(), WriteOptions::new(Lang::parse("en").unwrap())).unwrap();
-    let bad = Tu::bilingual(
-        Lang::parse("en").unwrap(),
-        "bell \u{7}",
-        Lang::parse("fr").unwrap(),
-        "b",
-    );
-    assert!(matches!(w.write_tu(&bad), Err(Error::Unwritable { .. })));
+fn writer_drops_what_xml_cannot_hold_and_counts_the_units() {
+    let en = Lang::parse("en").unwrap();
+    let fr = Lang::parse("fr").unwrap();
+    let mut w = TmxWriter::new(Vec::new(), WriteOptions::new(en.clone())).unwrap();
+    let mut bad = Tu::bilingual(en.clone(), "Debian \u{2}catalog", fr.clone(), "b\u{ffff}");
+    bad.set_attr("x-origin", "a\u{0}b");
+    bad.variants[0]
+        .seg
+        .items
+        .push(tag(TagKind::Ph, &[("x", "\u{1b}1")], vec![text("\u{7}")]));
     assert!(matches!(
         w.write_tu(&Tu::default()),
         Err(Error::Unwritable { .. })
     ));
-    w.write_tu(&Tu::bilingual(
-        Lang::parse("en").unwrap(),
-        "ok",
-        Lang::parse("fr").unwrap(),
-        "ok",
-    ))
-    .unwrap();
+    w.write_tu(&bad).unwrap();
+    w.write_tu(&Tu::bilingual(en.clone(), "ok", fr.clone(), "ok"))
+        .unwrap();
+    assert_eq!(w.units_altered(), 1);
     let out = w.finish().unwrap();
     let (_, units) = read(std::str::from_utf8(&out).unwrap());
-    assert_eq!(units.len(), 1);
-    let mut opts = WriteOptions::new(Lang::parse("en").unwrap());
+    assert_eq!(units.len(), 2);
+    let seg = &units[0].variants[0].seg;
+    assert_eq!(seg.plain_text(), "Debian catalog");
+    assert_eq!(seg.items[1], tag(TagKind::Ph, &[("x", "1")], vec![]));
+    assert_eq!(units[0].variants[1].seg.plain_text(), "b");
+    assert_eq!(units[0].attr("x-origin"), Some("ab"));
+    let mut opts = WriteOptions::new(en);
     opts.segtype = "word".into();
     assert!(TmxWriter::new(Vec::new(), opts).is_err());
 }

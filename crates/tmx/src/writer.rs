@@ -1,13 +1,13 @@
-//! TMX 1.4 and TSV writers.
+//! The TMX 1.4 writer.
 
 use std::io::Write;
 
-use tmkit_core::{Attr, Inline, Lang, Note, Prop, Tag, TagKind, Tu, Tuv};
-
-use crate::{
-    error::{Error, Result},
-    policy,
+use tmkit_core::{
+    forbidden_char, is_xml_char, Attr, CompactString, Inline, Lang, Note, Prop, Tag, TagKind, Tu,
+    Tuv,
 };
+
+use crate::error::{Error, Result};
 
 /// The prefix of the prop type under which a DTD-valid document keeps a
 /// unit's or variant's vendor attribute (`<prop type="x-tmkit-attr:gitCommit">`);
@@ -109,6 +109,8 @@ pub struct TmxWriter<W: Write> {
     w: W,
     opts: WriteOptions,
     scratch: Vec<u8>,
+    /// Units written without the characters XML 1.0 cannot hold.
+    altered: u64,
 }
 
 fn io_err(source: std::io::Error) -> Error {
@@ -171,16 +173,25 @@ impl<W: Write> TmxWriter<W> {
             w,
             opts,
             scratch: Vec::new(),
+            altered: 0,
         })
     }
 
-    /// Writes one unit. A unit without variants, or with text XML 1.0 cannot
-    /// hold, is refused with [`Error::Unwritable`] and nothing is written.
+    /// Writes one unit. A unit without variants is refused with
+    /// [`Error::Unwritable`] and nothing is written. Characters XML 1.0
+    /// cannot hold (control characters, U+FFFE, U+FFFF), which stores
+    /// written before tmkit refused them at import may hold, are left out,
+    /// so that an export never stops half-way because of stored text;
+    /// [`TmxWriter::units_altered`] counts the units this changed.
     pub fn write_tu(&mut self, tu: &Tu) -> Result<()> {
         if tu.variants.is_empty() {
             return Err(Error::Unwritable {
                 message: "the unit has no variant (TMX needs at least one <tuv>)".into(),
             });
+        }
+        if let Some(clean) = without_forbidden(tu) {
+            self.altered += 1;
+            return self.write_tu(&clean);
         }
         let vendor = self.opts.keep_vendor_markup;
         let out = &mut self.scratch;
@@ -201,12 +212,109 @@ impl<W: Write> TmxWriter<W> {
         self.w.write_all(out).map_err(io_err)
     }
 
+    /// How many units were written without some of their characters,
+    /// because XML 1.0 cannot hold them (see [`TmxWriter::write_tu`]): an
+    /// export warns about them.
+    pub fn units_altered(&self) -> u64 {
+        self.altered
+    }
+
     /// Closes the document, flushes, and returns the sink.
     pub fn finish(mut self) -> Result<W> {
         self.w.write_all(b"  </body>\n</tmx>\n").map_err(io_err)?;
         self.w.flush().map_err(io_err)?;
         Ok(self.w)
     }
+}
+
+/// A copy of `tu` without the characters XML 1.0 cannot hold, or `None`
+/// when it has none (nearly always: `forbidden_char` rules most text out
+/// with one pass over its bytes).
+fn without_forbidden(tu: &Tu) -> Option<Tu> {
+    fn bad(s: &str) -> bool {
+        forbidden_char(s).is_some()
+    }
+    fn attrs_bad(attrs: &[Attr]) -> bool {
+        attrs.iter().any(|a| bad(&a.name) || bad(&a.value))
+    }
+    fn props_bad(props: &[Prop]) -> bool {
+        props
+            .iter()
+            .any(|p| p.kind.as_deref().is_some_and(bad) || attrs_bad(&p.attrs) || bad(&p.value))
+    }
+    fn notes_bad(notes: &[Note]) -> bool {
+        notes.iter().any(|n| attrs_bad(&n.attrs) || bad(&n.value))
+    }
+    fn items_bad(items: &[Inline]) -> bool {
+        items.iter().any(|i| match i {
+            Inline::Text(t) => bad(t),
+            Inline::Tag(tag) => {
+                bad(tag.kind.name()) || attrs_bad(&tag.attrs) || items_bad(&tag.content)
+            }
+        })
+    }
+    let any = attrs_bad(&tu.attrs)
+        || props_bad(&tu.props)
+        || notes_bad(&tu.notes)
+        || tu.variants.iter().any(|v| {
+            attrs_bad(&v.attrs)
+                || props_bad(&v.props)
+                || notes_bad(&v.notes)
+                || items_bad(&v.seg.items)
+        });
+    if !any {
+        return None;
+    }
+    fn clean(s: &str) -> String {
+        s.chars().filter(|&c| is_xml_char(c)).collect()
+    }
+    fn small(s: &CompactString) -> CompactString {
+        CompactString::from(clean(s))
+    }
+    fn attrs(list: &mut [Attr]) {
+        for a in list {
+            a.name = small(&a.name);
+            a.value = small(&a.value);
+        }
+    }
+    fn props(list: &mut [Prop]) {
+        for p in list {
+            p.kind = p.kind.as_ref().map(small);
+            attrs(&mut p.attrs);
+            p.value = small(&p.value);
+        }
+    }
+    fn notes(list: &mut [Note]) {
+        for n in list {
+            attrs(&mut n.attrs);
+            n.value = clean(&n.value);
+        }
+    }
+    fn items(list: &mut [Inline]) {
+        for i in list {
+            match i {
+                Inline::Text(t) => *t = clean(t),
+                Inline::Tag(tag) => {
+                    if let TagKind::Other(name) = &mut tag.kind {
+                        *name = clean(name);
+                    }
+                    attrs(&mut tag.attrs);
+                    items(&mut tag.content);
+                }
+            }
+        }
+    }
+    let mut tu = tu.clone();
+    attrs(&mut tu.attrs);
+    props(&mut tu.props);
+    notes(&mut tu.notes);
+    for v in &mut tu.variants {
+        attrs(&mut v.attrs);
+        props(&mut v.props);
+        notes(&mut v.notes);
+        items(&mut v.seg.items);
+    }
+    Some(tu)
 }
 
 fn write_tuv(out: &mut Vec<u8>, tuv: &Tuv, opts: &WriteOptions) -> Result<()> {
@@ -403,11 +511,6 @@ fn write_tag_valid(out: &mut Vec<u8>, tag: &Tag, ctx: Ctx) -> Result<()> {
     Ok(())
 }
 
-/// Whether XML 1.0 can hold `c` at all (even as a character reference).
-fn xml_char(c: char) -> bool {
-    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
-}
-
 fn unwritable(c: char, s: &str) -> Error {
     let mut shown: String = s.chars().take(40).collect();
     if shown.len() < s.len() {
@@ -448,7 +551,7 @@ fn escape(out: &mut Vec<u8>, s: &str, in_attr: bool) -> Result<()> {
             '\t' if in_attr => b"&#x9;",
             '\n' if in_attr => b"&#xA;",
             '\r' => b"&#xD;",
-            c if !xml_char(c) => return Err(unwritable(c, s)),
+            c if !is_xml_char(c) => return Err(unwritable(c, s)),
             _ => continue,
         };
         out.extend_from_slice(&s.as_bytes()[last..i]);
@@ -515,75 +618,6 @@ fn now_tmx() -> String {
     )
 }
 
-/// Writes bilingual units as tab-separated `source<TAB>target` lines.
-///
-/// Tabs, newlines, carriage returns and backslashes in the text are written
-/// as `\t`, `\n`, `\r` and `\\`, so each unit is one line. Text is the plain
-/// view of each segment (inline codes left out).
-#[derive(Debug)]
-pub struct TsvWriter<W: Write> {
-    w: W,
-    source: Lang,
-    target: Lang,
-    line: String,
-}
-
-impl<W: Write> TsvWriter<W> {
-    /// A writer of `source`→`target` pairs on `w`.
-    pub fn new(w: W, source: Lang, target: Lang) -> TsvWriter<W> {
-        TsvWriter {
-            w,
-            source,
-            target,
-            line: String::new(),
-        }
-    }
-
-    /// Writes the unit when it has both languages (source chosen by
-    /// [`source_variant`](crate::source_variant)); returns whether it did.
-    pub fn write_tu(&mut self, tu: &Tu) -> Result<bool> {
-        let Some(src) = policy::find_variant(tu, &self.source) else {
-            return Ok(false);
-        };
-        // The target is looked for among the other variants, by the same
-        // rules as the source (exact tag, general/specific, same language).
-        let others = || tu.variants.iter().filter(|v| !std::ptr::eq(*v, src));
-        let t = &self.target;
-        let Some(tgt) = others()
-            .find(|v| &v.lang == t)
-            .or_else(|| others().find(|v| v.lang.matches(t)))
-            .or_else(|| others().find(|v| v.lang.primary() == t.primary()))
-        else {
-            return Ok(false);
-        };
-        self.line.clear();
-        escape_tsv(&mut self.line, &src.seg.plain_text());
-        self.line.push('\t');
-        escape_tsv(&mut self.line, &tgt.seg.plain_text());
-        self.line.push('\n');
-        self.w.write_all(self.line.as_bytes()).map_err(io_err)?;
-        Ok(true)
-    }
-
-    /// Flushes and returns the sink.
-    pub fn finish(mut self) -> Result<W> {
-        self.w.flush().map_err(io_err)?;
-        Ok(self.w)
-    }
-}
-
-fn escape_tsv(out: &mut String, s: &str) {
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\t' => out.push_str("\\t"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            c => out.push(c),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -640,27 +674,5 @@ mod tests {
             value: "v".into(),
         };
         assert_eq!(prop_type(&bare), "x-untyped");
-    }
-
-    #[test]
-    fn tsv_escapes_and_pairs() {
-        let fr = Lang::parse("fr-FR").unwrap();
-        let en = Lang::parse("en").unwrap();
-        let mut w = TsvWriter::new(Vec::new(), fr.clone(), en.clone());
-        assert!(w
-            .write_tu(&Tu::bilingual(fr.clone(), "a\tb", en.clone(), "c\\d\n"))
-            .unwrap());
-        assert!(!w
-            .write_tu(&Tu::bilingual(
-                fr.clone(),
-                "x",
-                Lang::parse("de").unwrap(),
-                "y"
-            ))
-            .unwrap());
-        assert_eq!(
-            String::from_utf8(w.finish().unwrap()).unwrap(),
-            "a\\tb\tc\\\\d\\n\n"
-        );
     }
 }
