@@ -1,6 +1,11 @@
 //! Tokens as the aligner sees them: folded words, numbers and a few
 //! punctuation marks that survive translation.
+//!
+//! A sentence is first read in the form that decides what the same sentence
+//! is everywhere in tmkit ([`tmkit_core::normalize_text`]: NFC, one quote and
+//! one apostrophe, white space collapsed), then folded further for evidence.
 
+use tmkit_core::normalize_text;
 use unicode_normalization::{char::is_combining_mark, UnicodeNormalization};
 
 /// What a token is; the kinds weigh differently as evidence.
@@ -44,9 +49,11 @@ pub(crate) fn fold(word: &str) -> String {
     out
 }
 
+/// The punctuation kept as evidence, on normalized text (where every double
+/// quote style is already `"`).
 fn punct(c: char) -> Option<&'static str> {
     Some(match c {
-        '«' | '»' | '"' | '“' | '”' | '„' | '‟' | '‹' | '›' => "\"",
+        '"' | '‹' | '›' => "\"",
         '?' => "?",
         '!' => "!",
         ';' => ";",
@@ -57,8 +64,10 @@ fn punct(c: char) -> Option<&'static str> {
     })
 }
 
-/// Splits `text` into tokens.
+/// Splits `text`, once normalized, into tokens.
 pub(crate) fn tokenize(text: &str) -> Vec<Token> {
+    let text = normalize_text(text);
+    let text = text.as_ref();
     let mut out = Vec::new();
     let mut start: Option<usize> = None;
     let flush = |out: &mut Vec<Token>, s: &str| {
@@ -75,7 +84,7 @@ pub(crate) fn tokenize(text: &str) -> Vec<Token> {
         });
     };
     for (i, c) in text.char_indices() {
-        if c.is_alphanumeric() {
+        if c.is_alphanumeric() || is_combining_mark(c) {
             if start.is_none() {
                 start = Some(i);
             }
@@ -128,5 +137,15 @@ mod tests {
         assert_eq!(toks[2].kind, Kind::Number);
         assert!(toks[1].capital);
         assert!(!toks[3].capital);
+    }
+
+    #[test]
+    fn reads_sentences_through_the_one_normalization() {
+        // Typographic and straight quotes, NFC and NFD: the same tokens.
+        let a = tokenize("\u{201c}L\u{2019}e\u{301}te\u{301}\u{201d}\u{a0}!");
+        let b = tokenize("\"L'été\" !");
+        assert_eq!(a, b);
+        assert_eq!(a[0].text, "\"");
+        assert_eq!(a[2].text, "ete");
     }
 }

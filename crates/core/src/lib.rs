@@ -17,6 +17,8 @@ The types that matter:
   matching and alignment use.
 * [`Tu`], a translation unit: its language variants ([`Tuv`]) with their
   attributes, props and notes.
+* [`normalize_text`], what counts as the same sentence: the one rule the
+  store's duplicate check, lookup's 100 and the aligner share.
 
 ```
 use tmkit_core::{Lang, Tu};
@@ -41,6 +43,7 @@ pub use crate::{
     lang::{Lang, LangError},
     segment::{Inline, Segment, Tag, TagKind},
     span::Span,
+    text::{normalize_text, unify_char},
     tu::{Attr, Note, Prop, Tu, TuId, Tuv},
 };
 
@@ -48,4 +51,5 @@ mod chars;
 mod lang;
 mod segment;
 mod span;
+mod text;
 mod tu;

@@ -817,10 +817,12 @@ mod tests {
     #[test]
     fn punctuation_only_texts() {
         let ix = sample();
-        let hits = ix.search("…", 3, 50);
+        // Texts without words are matched on their symbols (issue 11).
+        let hits = ix.search(". . .", 3, 50);
         assert_eq!(hits.len(), 1);
-        assert_eq!(hits[0].key, 4);
-        assert_eq!(hits, ix.brute_force("…", 3, 50));
+        assert_eq!((hits[0].key, hits[0].score), (4, 99));
+        assert_eq!(hits, ix.brute_force(". . .", 3, 50));
+        assert!(ix.search("!!!", 3, 1).is_empty());
     }
 
     #[test]

@@ -105,6 +105,17 @@ impl Parsed {
                     units.push(u);
                     origin.push(i);
                 }
+                if units.is_empty() {
+                    // No words (`!!!`, `🎉`): the symbols are what the text
+                    // says, so they are its units, lest it score 99 against
+                    // any other text without words (docs/MATCHING.md §3).
+                    for (i, t) in tokens.iter().enumerate() {
+                        if t.kind == TokenKind::Punct {
+                            units.push(Unit::Str(t.text.as_str().into()));
+                            origin.push(i);
+                        }
+                    }
+                }
             }
             Scorer::Omegat => {
                 for (i, t) in tokens.iter().enumerate() {

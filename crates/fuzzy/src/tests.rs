@@ -135,12 +135,17 @@ fn testdata_cases() {
     );
 }
 
+/// `été` in NFD, the same sentence as `été`.
+const ETE_NFD: &str = "e\u{301}te\u{301}";
+
 /// The tests' texts: a small vocabulary so that random texts share words,
-/// with case, punctuation, numbers, placeholders and tags mixed in.
+/// with case, punctuation, numbers, placeholders and tags mixed in, other
+/// spellings of the same sentence, a script without spaces and symbols.
 fn text() -> impl Strategy<Value = String> {
     let word = prop::sample::select(vec![
         "le", "Le", "chat", "chien", "dort", "sur", "canapé", "de", "la", "3", "42", "0,5", "%s",
-        "{n}", "<b>", "</b>", ",", ".", "!", "l'", "été", "&Fichier", "Fichier", "  ",
+        "{n}", "<b>", "</b>", ",", ".", "!", "l'", "été", "&Fichier", "Fichier", "  ", "l’",
+        ETE_NFD, "我们", "公园", "散步", "。", "🎉",
     ]);
     prop::collection::vec(word, 0..10).prop_map(|w| w.join(" "))
 }

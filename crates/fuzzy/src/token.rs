@@ -3,17 +3,21 @@
 use std::ops::Range;
 
 use serde::Serialize;
-use unicode_normalization::{char::is_combining_mark, UnicodeNormalization};
+use tmkit_core::{normalize_text, unify_char};
+use unicode_normalization::char::is_combining_mark;
 
 /// What a token is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum TokenKind {
-    /// A run of letters (and digits, when it starts with or holds a letter).
+    /// A run of letters (and digits, when it starts with or holds a letter);
+    /// in a script written without spaces (Han, Hiragana, Katakana, Thai,
+    /// Lao, Khmer, Myanmar), one character with its combining marks.
     Word,
     /// Digits, with `.` or `,` between digits (`3`, `0,05`, `1.000`).
     Number,
-    /// One punctuation or symbol character.
+    /// One punctuation or symbol character (an emoji with its modifiers and
+    /// joined parts, a flag), with its combining marks.
     Punct,
     /// A printf or brace placeholder (`%s`, `%1$d`, `%(name)s`, `{name}`) or
     /// a character entity (`&amp;`).
@@ -27,7 +31,8 @@ pub enum TokenKind {
 pub struct Token {
     /// What it is.
     pub kind: TokenKind,
-    /// Its normalized form: NFC, typographic quotes unified, accelerator
+    /// Its normalized form ([`tmkit_core::normalize_text`]: NFC, typographic
+    /// quotes unified, white space inside a tag collapsed), accelerator
     /// marker removed. Case is kept.
     pub text: String,
     /// Where it is in the original text, in bytes.
@@ -43,29 +48,59 @@ pub struct Token {
     pub accelerator: bool,
 }
 
-/// Maps the typographic variants that translators do not want to see as
-/// differences onto one form; whitespace is handled by the tokenizer.
-fn unify(c: char) -> char {
-    match c {
-        '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' | '\u{2032}' | '\u{02BC}' | '`'
-        | '\u{00B4}' => '\'',
-        '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' | '\u{2033}' | '\u{00AB}'
-        | '\u{00BB}' => '"',
-        _ => c,
-    }
-}
-
 fn is_word_char(c: char) -> bool {
     c.is_alphanumeric() || is_combining_mark(c)
+}
+
+/// A letter of a script written without spaces between words, where a run
+/// of letters is a phrase, not a word: each one is a word token of its own,
+/// so that `我们今天去公园` and `我们今天去公园散步。` share 7 of 9 words
+/// instead of none. Digits stay numbers; combining marks stay with their
+/// letter.
+fn unspaced(c: char) -> bool {
+    matches!(c as u32,
+        0x0E00..=0x0EFF // Thai, Lao
+        | 0x1000..=0x109F | 0xA9E0..=0xA9FF | 0xAA60..=0xAA7F // Myanmar
+        | 0x1780..=0x17FF | 0x19E0..=0x19FF // Khmer
+        | 0x3005..=0x3007 | 0x3021..=0x3029 | 0x3038..=0x303B // ideographic marks, numerals
+        | 0x3040..=0x30FF | 0x31F0..=0x31FF | 0xFF66..=0xFF9F // Hiragana, Katakana
+        | 0x1B000..=0x1B16F // Kana supplement, extended
+        | 0x3100..=0x312F | 0x31A0..=0x31BF // Bopomofo
+        | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF // Han
+        | 0x20000..=0x323AF // Han extensions B to H, compatibility supplement
+    ) && c.is_alphabetic()
+        && !is_combining_mark(c)
+}
+
+/// Regional indicators: two of them make one flag.
+fn regional_indicator(c: char) -> bool {
+    ('\u{1F1E6}'..='\u{1F1FF}').contains(&c)
+}
+
+/// Emoji skin-tone modifiers, which belong to the emoji before them.
+fn emoji_modifier(c: char) -> bool {
+    ('\u{1F3FB}'..='\u{1F3FF}').contains(&c)
 }
 
 /// Splits `text` into tokens. Whitespace separates tokens and is otherwise
 /// dropped (all Unicode white space, no-break spaces included), so runs and
 /// outer whitespace do not matter.
+///
+/// A combining mark never starts a token after another one: it belongs to
+/// the character before it, as in NFC. Hence canonically equivalent texts
+/// (NFC, NFD) give the same tokens, and the tokens' forms joined by the
+/// whitespace between them are [`normalize`] of the text: the text that
+/// decides a 100 is the one the words come from.
 pub fn tokenize(text: &str) -> Vec<Token> {
-    let chars: Vec<(usize, char)> = text.char_indices().map(|(i, c)| (i, unify(c))).collect();
+    let chars: Vec<(usize, char)> = text
+        .char_indices()
+        .map(|(i, c)| (i, unify_char(c)))
+        .collect();
     let end_of = |i: usize| chars.get(i).map_or(text.len(), |&(b, _)| b);
     let ch = |i: usize| chars.get(i).map(|&(_, c)| c);
+    // A tag or placeholder followed by a combining mark is not one: NFC may
+    // compose its last character with the mark (`>` + U+0338 is `≯`).
+    let clean_end = |n: usize| !ch(n).is_some_and(is_combining_mark);
     let mut out = Vec::new();
     let mut space = false;
     let mut i = 0;
@@ -80,28 +115,17 @@ pub fn tokenize(text: &str) -> Vec<Token> {
         let mut kind = TokenKind::Punct;
         let mut accel = false;
         let mut skip: Vec<usize> = Vec::new();
-        if c == '<' {
-            if let Some(n) = tag_len(&chars[i..]) {
-                kind = TokenKind::Tag;
-                i += n;
-            }
-        } else if c == '%' {
-            if let Some(n) = printf_len(&chars[i..]) {
-                kind = TokenKind::Placeholder;
-                i += n;
-            }
-        } else if c == '{' {
-            if let Some(n) = brace_len(&chars[i..]) {
-                kind = TokenKind::Placeholder;
-                i += n;
-            }
-        } else if c == '&' {
-            if let Some(n) = entity_len(&chars[i..]) {
-                kind = TokenKind::Placeholder;
-                i += n;
-            }
-        }
-        if i == start {
+        let special = match c {
+            '<' => tag_len(&chars[i..]).map(|n| (n, TokenKind::Tag)),
+            '%' => printf_len(&chars[i..]).map(|n| (n, TokenKind::Placeholder)),
+            '{' => brace_len(&chars[i..]).map(|n| (n, TokenKind::Placeholder)),
+            '&' => entity_len(&chars[i..]).map(|n| (n, TokenKind::Placeholder)),
+            _ => None,
+        };
+        if let Some((n, k)) = special.filter(|&(n, _)| clean_end(i + n)) {
+            kind = k;
+            i += n;
+        } else {
             let prev = if start > 0 { ch(start - 1) } else { None };
             let next = ch(i + 1);
             let accel_start = (c == '&' || c == '_')
@@ -113,55 +137,28 @@ pub fn tokenize(text: &str) -> Vec<Token> {
                     skip.push(i);
                     i += 1;
                 }
-                let mut all_digits = true;
-                while let Some(c) = ch(i) {
-                    if is_word_char(c) {
-                        all_digits &= c.is_ascii_digit() || c.is_numeric() && !c.is_alphabetic();
-                        i += 1;
-                    } else if (c == '.' || c == ',')
-                        && all_digits
-                        && i > start
-                        && ch(i + 1).is_some_and(|d| d.is_ascii_digit())
-                    {
-                        i += 1;
-                    } else if c == '\'' && ch(i + 1).is_some_and(char::is_alphabetic) && !all_digits
-                    {
-                        // Elided articles split after the apostrophe: `l'` + `ajustement`.
-                        i += 1;
-                        break;
-                    } else if c == '&'
-                        && ch(i + 1).is_some_and(char::is_alphabetic)
-                        && !(ch(i - 1).is_some_and(char::is_uppercase)
-                            && ch(i + 1).is_some_and(char::is_uppercase))
-                    {
-                        // `Fi&chier`: an accelerator inside a word; `R&D` is not one.
-                        accel = true;
-                        skip.push(i);
-                        i += 1;
-                    } else {
-                        break;
-                    }
-                }
-                kind = if all_digits && !accel {
-                    TokenKind::Number
-                } else {
-                    TokenKind::Word
-                };
+                kind = word_end(&chars, &mut i, &mut skip, &mut accel);
             } else {
                 i += 1;
+                symbol_end(&chars, &mut i, c);
             }
         }
-        let raw: String = (start..i)
-            .filter(|j| !skip.contains(j))
-            .map(|j| chars[j].1)
-            .collect();
-        let nfc = |s: String| if s.is_ascii() { s } else { s.nfc().collect() };
-        let text = nfc(raw);
-        let marked = accel.then(|| nfc((start..i).map(|j| chars[j].1).collect()));
+        let range = chars[start].0..end_of(i);
+        let raw = &text[range.clone()];
+        let marked = accel.then(|| normalize(raw));
+        let text = if skip.is_empty() {
+            normalize(raw)
+        } else {
+            let kept: String = (start..i)
+                .filter(|j| !skip.contains(j))
+                .filter_map(|j| text[chars[j].0..].chars().next())
+                .collect();
+            normalize(&kept)
+        };
         out.push(Token {
             kind,
             text,
-            range: chars[start].0..end_of(i),
+            range,
             space_before: space && !out.is_empty(),
             accelerator: accel,
             marked,
@@ -169,6 +166,91 @@ pub fn tokenize(text: &str) -> Vec<Token> {
         space = false;
     }
     out
+}
+
+/// Moves `i` past a word or number that starts at `i` (its accelerator
+/// marker, if any, already passed), recording accelerator markers inside it
+/// in `skip`; returns its kind.
+fn word_end(
+    chars: &[(usize, char)],
+    i: &mut usize,
+    skip: &mut Vec<usize>,
+    accel: &mut bool,
+) -> TokenKind {
+    let ch = |i: usize| chars.get(i).map(|&(_, c)| c);
+    let start = *i;
+    if ch(start).is_some_and(unspaced) {
+        *i += 1;
+        while ch(*i).is_some_and(is_combining_mark) {
+            *i += 1;
+        }
+        return TokenKind::Word;
+    }
+    let mut all_digits = true;
+    while let Some(c) = ch(*i) {
+        let at = *i;
+        if is_word_char(c) && !unspaced(c) {
+            all_digits &= c.is_ascii_digit() || c.is_numeric() && !c.is_alphabetic();
+            *i += 1;
+        } else if matches!(c, '\u{200C}' | '\u{200D}')
+            && at > start
+            && ch(at + 1).is_some_and(|d| is_word_char(d) && !unspaced(d))
+        {
+            // Zero-width (non-)joiners inside Indic and Persian words.
+            all_digits = false;
+            *i += 1;
+        } else if (c == '.' || c == ',')
+            && all_digits
+            && at > start
+            && ch(at + 1).is_some_and(|d| d.is_ascii_digit())
+        {
+            *i += 1;
+        } else if c == '\'' && ch(at + 1).is_some_and(char::is_alphabetic) && !all_digits {
+            // Elided articles split after the apostrophe: `l'` + `ajustement`.
+            *i += 1;
+            break;
+        } else if c == '&'
+            && at > 0
+            && ch(at + 1).is_some_and(|d| d.is_alphabetic() && !unspaced(d))
+            && !(ch(at - 1).is_some_and(char::is_uppercase)
+                && ch(at + 1).is_some_and(char::is_uppercase))
+        {
+            // `Fi&chier`: an accelerator inside a word; `R&D` is not one.
+            *accel = true;
+            skip.push(at);
+            *i += 1;
+        } else {
+            break;
+        }
+    }
+    if all_digits && !*accel {
+        TokenKind::Number
+    } else {
+        TokenKind::Word
+    }
+}
+
+/// Moves `i` past what belongs to the symbol `first` just passed: its
+/// combining marks and emoji modifiers, a second regional indicator, and
+/// symbols joined to it by U+200D (`👩‍💻` is one token).
+fn symbol_end(chars: &[(usize, char)], i: &mut usize, first: char) {
+    let ch = |i: usize| chars.get(i).map(|&(_, c)| c);
+    if regional_indicator(first) && ch(*i).is_some_and(regional_indicator) {
+        *i += 1;
+    }
+    loop {
+        match ch(*i) {
+            Some(m) if is_combining_mark(m) || emoji_modifier(m) => *i += 1,
+            Some('\u{200D}')
+                if ch(*i + 1).is_some_and(|n| {
+                    !(n.is_whitespace() || is_word_char(n) || matches!(n, '<' | '%' | '{' | '&'))
+                }) =>
+            {
+                *i += 2
+            }
+            _ => break,
+        }
+    }
 }
 
 /// `<b>`, `</b>`, `<x id="1"/>`, `<!-- … -->`: a `<` followed by a letter,
@@ -282,18 +364,21 @@ pub(crate) fn join(tokens: &[Token]) -> String {
     s
 }
 
-/// The normalized form of `text`: NFC, typographic quotes and apostrophes
-/// unified, no-break and other spaces turned into plain spaces, runs of
-/// whitespace collapsed, outer whitespace trimmed.
+/// The normalized form of `text`, [`tmkit_core::normalize_text`]: NFC,
+/// typographic quotes and apostrophes unified, runs of white space turned
+/// into one space, outer white space trimmed.
 ///
-/// Two texts with the same normalized form score 100.
+/// Two texts score 100 exactly when their normalized forms are equal, which
+/// is also when the store takes them for the same sentence.
 pub fn normalize(text: &str) -> String {
-    join(&tokenize(text))
+    normalize_text(text).into_owned()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+    use unicode_normalization::UnicodeNormalization;
 
     fn kinds(s: &str) -> Vec<(TokenKind, String)> {
         tokenize(s).into_iter().map(|t| (t.kind, t.text)).collect()
@@ -348,6 +433,61 @@ mod tests {
     }
 
     #[test]
+    fn unspaced_scripts_give_one_word_per_character() {
+        use TokenKind::*;
+        let words = |s: &str| -> Vec<String> {
+            tokenize(s)
+                .into_iter()
+                .filter(|t| t.kind == Word)
+                .map(|t| t.text)
+                .collect()
+        };
+        assert_eq!(
+            words("我们今天去公园"),
+            ["我", "们", "今", "天", "去", "公", "园"]
+        );
+        assert_eq!(
+            kinds("2023年に東京へ。"),
+            vec![
+                (Number, "2023".into()),
+                (Word, "年".into()),
+                (Word, "に".into()),
+                (Word, "東".into()),
+                (Word, "京".into()),
+                (Word, "へ".into()),
+                (Punct, "。".into())
+            ]
+        );
+        // Thai vowel marks and tone marks stay with their consonant.
+        assert_eq!(words("ที่นี่"), ["ที่", "นี่"]);
+        // A Latin word next to Han ends there; Korean keeps its spaced words.
+        assert_eq!(words("用Excel打开"), ["用", "Excel", "打", "开"]);
+        assert_eq!(words("안녕하세요 세계"), ["안녕하세요", "세계"]);
+        // NFD kana: the voiced mark stays with its letter and composes.
+        assert_eq!(words("か\u{3099}"), ["が"]);
+    }
+
+    #[test]
+    fn symbols_keep_their_parts() {
+        let t = kinds("👩\u{200D}💻 👍🏽 🇫🇷 ❤\u{FE0F}!");
+        let texts: Vec<&str> = t.iter().map(|t| t.1.as_str()).collect();
+        assert_eq!(texts, ["👩\u{200D}💻", "👍🏽", "🇫🇷", "❤\u{FE0F}", "!"]);
+        assert!(t.iter().all(|t| t.0 == TokenKind::Punct), "{t:?}");
+        // Joiners inside a word keep it whole.
+        assert_eq!(kinds("क्\u{200D}ष").len(), 1);
+    }
+
+    #[test]
+    fn marks_never_split_from_what_they_follow() {
+        // `>` + U+0338 is `≯` in NFC: not a tag, the same tokens as `<b≯`.
+        let a = kinds("<b>\u{338}");
+        assert_eq!(a, kinds("<b\u{226F}"));
+        assert!(a.iter().all(|t| t.0 != TokenKind::Tag));
+        assert_eq!(kinds("%s\u{301}"), kinds("%\u{15B}"));
+        assert_eq!(normalize("<x  id='1'/>"), "<x id='1'/>");
+    }
+
+    #[test]
     fn elision_splits() {
         assert_eq!(
             kinds("l'ajustement")
@@ -356,5 +496,48 @@ mod tests {
                 .collect::<Vec<_>>(),
             vec!["l'", "ajustement"]
         );
+    }
+
+    /// Characters that exercise composition, marks, quotes, spacing,
+    /// markup and the scripts without spaces.
+    fn tricky() -> impl Strategy<Value = String> {
+        let piece = prop::sample::select(vec![
+            "e", "é", "\u{301}", "\u{308}", "'", "\u{2019}", "`", "\u{1FFD}", " ", "\u{a0}", "\t",
+            "<", ">", "<b>", "\u{338}", "%s", "%", "&", "&amp;", "_", "R", "D", "1", ",", ".",
+            "{n}", "{", "我", "们", "か", "\u{3099}", "ท", "\u{e35}", "\u{e48}", "\u{ac00}",
+            "\u{1100}", "\u{1161}", "\u{11a8}", "🎉", "\u{200D}", "👩", "🏽", "🇫", "\u{FE0F}", "!",
+            "l", "a",
+        ]);
+        prop::collection::vec(piece, 0..14).prop_map(|p| p.concat())
+    }
+
+    fn forms(s: &str) -> Vec<(TokenKind, String, Option<String>, bool)> {
+        tokenize(s)
+            .into_iter()
+            .map(|t| (t.kind, t.text, t.marked, t.space_before))
+            .collect()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(500))]
+
+        /// The tokens' forms joined are the text that decides a 100, and
+        /// canonically equivalent texts give the same tokens: so texts with
+        /// the same normalized form have the same units, and the index's
+        /// bounds hold for every 100.
+        #[test]
+        fn tokens_agree_with_the_one_normalization(s in tricky()) {
+            let tokens = tokenize(&s);
+            prop_assert_eq!(join(&tokens), normalize_text(&s).into_owned());
+            for t in &tokens {
+                prop_assert!(s.get(t.range.clone()).is_some());
+            }
+            let nfd: String = s.nfd().collect();
+            let nfc: String = s.nfc().collect();
+            prop_assert_eq!(forms(&nfd), forms(&s));
+            prop_assert_eq!(forms(&nfc), forms(&s));
+            let normal = normalize(&s);
+            prop_assert_eq!(forms(&normal), forms(&s));
+        }
     }
 }
