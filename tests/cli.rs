@@ -261,3 +261,41 @@ fn lookup_substitutes_numbers_and_explains_scores() {
         explained.stdout
     );
 }
+
+/// Item 10: `L'été` with either apostrophe, in NFC or NFD, is one sentence:
+/// one unit in the store, and an exact match of each of its forms.
+#[test]
+fn issue11_the_forms_of_one_sentence_are_one_unit_and_an_exact_match() {
+    let dir = Dir::new();
+    let forms = [
+        "L'été",
+        "L\u{2019}été",
+        "L'e\u{301}te\u{301}",
+        "L\u{2019}e\u{301}te\u{301}",
+    ];
+    let pairs: String = forms.iter().map(|f| format!("{f}\tSummer\n")).collect();
+    dir.tsv_store(&pairs);
+    assert_eq!(dir.units("tm"), 1);
+    for form in forms {
+        let run = dir.tm(&["lookup", "--json", form]).ok();
+        let hits = run.json()["matches"].as_array().unwrap().clone();
+        assert_eq!(hits.len(), 1, "{form:?}: {hits:?}");
+        assert_eq!(hits[0]["score"], 100, "{form:?}: {}", hits[0]);
+    }
+}
+
+/// Item 11: a Chinese query inside a longer stored sentence is a fuzzy
+/// match, not nothing; a query of symbols only matches no unrelated text.
+#[test]
+fn issue11_chinese_queries_match_and_symbols_alone_match_nothing_unrelated() {
+    let dir = Dir::new();
+    dir.tsv_store("我们今天去公园散步。\tWe walked in the park today.\n!!!\tWow!\n");
+    let run = dir.tm(&["lookup", "--json", "我们今天去公园"]).ok();
+    let hit = &run.json()["matches"][0];
+    assert_eq!(hit["score"], 76, "{hit}");
+    assert_eq!(hit["target"], "We walked in the park today.", "{hit}");
+    for query in ["🎉", "?"] {
+        let miss = dir.tm(&["lookup", "--min", "1", query]).expect_code(1);
+        assert!(miss.stdout.is_empty(), "{query}: {}", miss.stdout);
+    }
+}
