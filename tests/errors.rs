@@ -191,3 +191,130 @@ fn lookups_work_while_an_import_runs_and_a_second_writer_is_refused() {
     assert_eq!(dir.units("tm"), n);
     dir.tmkit(&["check", "--db", "tm"]).ok();
 }
+
+/// A document of units (`fr`, `en`) whose French segments are `segs`, one
+/// unit a line from line 6 on.
+fn units_doc(header_srclang: &str, units: &[(&str, &str)]) -> String {
+    let mut doc = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<tmx version=\"1.4\">\n<header creationtool=\"test\" \
+         creationtoolversion=\"1\" segtype=\"sentence\" o-tmf=\"test\" adminlang=\"en\" \
+         srclang=\"{header_srclang}\" datatype=\"plaintext\"/>\n<body>\n"
+    );
+    for (lang, seg) in units {
+        doc += &format!(
+            "<tu><tuv xml:lang=\"{lang}\"><seg>{seg}</seg></tuv><tuv xml:lang=\"en\"><seg>x</seg></tuv></tu>\n"
+        );
+    }
+    doc + "</body>\n</tmx>\n"
+}
+
+/// Markup nested 201 deep used to import (even with --strict) and then make
+/// every export, lookup and re-import fail with "store is damaged": the
+/// unit is now skipped with its position, the others import and export.
+#[test]
+fn issue11_markup_201_deep_is_skipped_with_its_position() {
+    let dir = Dir::new();
+    let deep = |n: usize| format!("{}x{}", "<hi>".repeat(n), "</hi>".repeat(n));
+    let doc = units_doc(
+        "fr",
+        &[
+            ("fr", "Un."),
+            ("fr", &deep(201)),
+            ("fr", &deep(200)),
+            ("fr", "Deux."),
+        ],
+    );
+    dir.write("deep.tmx", &doc);
+    let run = dir
+        .tmkit(&["import", "deep.tmx", "--db", "tm", "--json"])
+        .expect_code(2);
+    // Line 6 is the second unit; its 201st <hi> starts at column 29 + 4 × 200.
+    assert!(
+        run.stderr
+            .contains("deep.tmx:6:829: inline tags nested more than 200 deep"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.json()["imported"], 3);
+    let export = dir.tm(&["export", "-o", "out.tmx"]).ok();
+    assert!(export.stderr.contains("wrote 3 units"), "{}", export.stderr);
+    let out = std::fs::read_to_string(dir.path("out.tmx")).unwrap();
+    assert_eq!(out.matches("<tu>").count() + out.matches("<tu ").count(), 3);
+    dir.tmkit(&["import", "out.tmx", "--db", "again"]).ok();
+    assert_eq!(dir.units("again"), 3);
+    let run = dir
+        .tmkit(&["import", "deep.tmx", "--db", "strict", "--strict"])
+        .expect_code(2);
+    assert!(run.stderr.contains("deep.tmx:6:829:"), "{}", run.stderr);
+    let stats = dir.tmkit(&["stats", "--db", "strict", "--json"]);
+    assert!(
+        stats.code != 0 || stats.json()["units"] == 0,
+        "{}",
+        stats.stdout
+    );
+}
+
+/// Characters XML 1.0 forbids used to import and then stop the export at
+/// their unit: the unit is now skipped with the character's position.
+#[test]
+fn issue11_forbidden_characters_cost_their_unit_and_export_goes_through() {
+    let dir = Dir::new();
+    let doc = units_doc(
+        "fr",
+        &[
+            ("fr", "Un."),
+            ("fr", "cloche &#7;"),
+            ("fr", "nul &#0;"),
+            ("fr", "Deux."),
+        ],
+    );
+    dir.write("ctl.tmx", &doc);
+    let run = dir
+        .tmkit(&["import", "ctl.tmx", "--db", "tm"])
+        .expect_code(2);
+    assert!(
+        run.stderr.contains("ctl.tmx:6:36: &#7; stands for U+0007"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("ctl.tmx:7:33: &#0; stands for U+0000"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(dir.units("tm"), 2);
+    dir.tm(&["export", "-o", "out.tmx"]).ok();
+    dir.tmkit(&["import", "out.tmx", "--db", "again"]).ok();
+    assert_eq!(dir.units("again"), 2);
+}
+
+/// An `EN-GB` header over `EN-US` variants made the store refuse every
+/// unit ("unit N of batch"); the file now imports, with one warning, and a
+/// unit the store still refuses is named by its position in the file.
+#[test]
+fn issue11_header_srclang_of_another_region_imports_and_refusals_have_positions() {
+    let dir = Dir::new();
+    let doc = units_doc(
+        "FR-CA",
+        &[("fr-FR", "Un."), ("fr-FR", "Deux."), ("fr-BE", "Trois.")],
+    )
+    .replace("<tuv xml:lang=\"en\"", "<tuv xml:lang=\"en-US\"");
+    dir.write("ca.tmx", &doc);
+    let run = dir
+        .tmkit(&["import", "ca.tmx", "--db", "tm", "--json"])
+        .expect_code(2);
+    let warned = run
+        .stderr
+        .lines()
+        .filter(|l| l.contains("fr-FR is read as the source language"))
+        .count();
+    assert_eq!(warned, 1, "{}", run.stderr);
+    assert_eq!(run.json()["imported"], 2);
+    assert!(
+        run.stderr
+            .contains("ca.tmx:7:1: the unit has no variant in the source language fr-FR"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("of batch"), "{}", run.stderr);
+}

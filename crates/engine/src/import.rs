@@ -131,14 +131,20 @@ impl Tm {
         let reader = std::thread::spawn(move || read_chunks(input, tx));
         let mut src_lang = None;
         let mut buf: Vec<Tu> = Vec::with_capacity(BATCH);
+        // Where each buffered unit starts in the file (TMX), for the units
+        // the store refuses.
+        let mut buf_at: Vec<Option<(u64, u64)>> = Vec::with_capacity(BATCH);
         let mut fatal = None;
         'chunks: for chunk in rx.iter() {
             src_lang = src_lang.or(chunk.src_lang);
-            for item in chunk.items {
+            for (item, at) in chunk.items.into_iter().zip(chunk.at) {
                 summary.tus += 1;
                 match item {
                     Ok(_) if already > 0 => already -= 1,
-                    Ok(tu) => buf.push(tu),
+                    Ok(tu) => {
+                        buf.push(tu);
+                        buf_at.push(at);
+                    }
                     Err((message, is_fatal)) if is_fatal || opts.strict => {
                         fatal = Some(message);
                         break 'chunks;
@@ -149,7 +155,13 @@ impl Tm {
                     }
                 }
                 if buf.len() == BATCH {
-                    self.flush_batch(&mut import, src_lang.as_ref(), opts, &mut buf, &mut summary)?;
+                    self.flush_batch(
+                        &mut import,
+                        src_lang.as_ref(),
+                        opts,
+                        (&mut buf, &mut buf_at),
+                        &mut summary,
+                    )?;
                     self.step_aside_if_asked()?;
                 }
             }
@@ -173,7 +185,13 @@ impl Tm {
             summary.fatal = Some(message);
             return Ok(summary);
         }
-        self.flush_batch(&mut import, src_lang.as_ref(), opts, &mut buf, &mut summary)?;
+        self.flush_batch(
+            &mut import,
+            src_lang.as_ref(),
+            opts,
+            (&mut buf, &mut buf_at),
+            &mut summary,
+        )?;
         if let Some(id) = import {
             self.store()?.commit_import(id)?;
         }
@@ -187,7 +205,7 @@ impl Tm {
         import: &mut Option<u64>,
         file_src: Option<&Lang>,
         opts: &ImportOptions,
-        buf: &mut Vec<Tu>,
+        (buf, at): (&mut Vec<Tu>, &mut Vec<Option<(u64, u64)>>),
         summary: &mut ImportSummary,
     ) -> Result<()> {
         if buf.is_empty() {
@@ -215,6 +233,7 @@ impl Tm {
             }
         };
         let units = std::mem::take(buf);
+        let at = std::mem::take(at);
         let mut counts: Vec<Vec<String>> = units
             .iter()
             .map(|tu| tu.variants.iter().map(|v| v.lang.to_string()).collect())
@@ -230,11 +249,10 @@ impl Tm {
             if let Some(langs) = counts.get_mut(*i) {
                 langs.clear();
             }
-            summary.errors.push(format!(
-                "{}: unit {} of batch: {reason}",
-                summary.file,
-                i + 1
-            ));
+            summary.errors.push(match at.get(*i) {
+                Some(Some((line, column))) => format!("{}:{line}:{column}: {reason}", summary.file),
+                _ => format!("{}: unit {} of batch: {reason}", summary.file, i + 1),
+            });
         }
         for lang in counts.into_iter().flatten() {
             *summary.languages.entry(lang).or_insert(0) += 1;
@@ -284,6 +302,8 @@ enum Input {
 /// once the reader knows it.
 struct Chunk {
     items: Vec<UnitResult>,
+    /// Where each item starts in the file, when the input knows.
+    at: Vec<Option<(u64, u64)>>,
     src_lang: Option<Lang>,
 }
 
@@ -291,12 +311,15 @@ struct Chunk {
 /// comes, or the receiver hangs up; returns the reader's warnings.
 fn read_chunks(mut input: Input, tx: std::sync::mpsc::SyncSender<Chunk>) -> Vec<String> {
     let mut items = Vec::with_capacity(1024);
+    let mut at = Vec::with_capacity(1024);
     while let Some(item) = input.next() {
         let fatal = matches!(item, Err((_, true)));
         items.push(item);
+        at.push(input.position());
         if items.len() == 1024 || fatal {
             let chunk = Chunk {
                 items: std::mem::replace(&mut items, Vec::with_capacity(1024)),
+                at: std::mem::replace(&mut at, Vec::with_capacity(1024)),
                 src_lang: input.source_lang(),
             };
             if tx.send(chunk).is_err() || fatal {
@@ -307,6 +330,7 @@ fn read_chunks(mut input: Input, tx: std::sync::mpsc::SyncSender<Chunk>) -> Vec<
     if !items.is_empty() {
         let _ = tx.send(Chunk {
             items,
+            at,
             src_lang: input.source_lang(),
         });
     }
@@ -320,6 +344,14 @@ impl Input {
                 .next()
                 .map(|r| r.map_err(|e| (e.to_string(), e.is_fatal()))),
             Input::Tsv(lines) => lines.next(),
+        }
+    }
+
+    /// Where the item last read starts (line, column), when the input knows.
+    fn position(&mut self) -> Option<(u64, u64)> {
+        match self {
+            Input::Tmx(reader) => Some(reader.unit_position()),
+            Input::Tsv(_) => None,
         }
     }
 
