@@ -262,6 +262,292 @@ fn lookup_substitutes_numbers_and_explains_scores() {
     );
 }
 
+/// A store `tm` holding the dispatch, and its export as TSV on stdout.
+fn exported_dispatch() -> (Dir, String) {
+    let dir = dispatch_store();
+    let tsv = dir.tm(&["export", "--format", "tsv"]).ok().stdout;
+    assert_eq!(tsv.lines().count(), 20);
+    (dir, tsv)
+}
+
+/// The names in the test directory, the store and its files left out.
+fn names(dir: &Dir) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir.tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n != "tm")
+        .collect();
+    names.sort();
+    names
+}
+
+#[cfg(unix)]
+#[test]
+fn issue11_export_writes_a_device_in_place_and_names_it_when_it_is_full() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = dispatch_store();
+    let full = dir.tm(&["export", "-o", "/dev/full"]).expect_code(2);
+    assert!(
+        full.stderr.contains("/dev/full: ") && full.stderr.contains("No space left on device"),
+        "{}",
+        full.stderr
+    );
+    assert!(!full.stderr.contains("<output>"), "{}", full.stderr);
+    dir.tm(&["export", "-o", "/dev/null"]).ok();
+    for device in ["/dev/full", "/dev/null"] {
+        let kind = std::fs::symlink_metadata(device).unwrap().file_type();
+        assert!(kind.is_char_device(), "{device} was replaced");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn issue11_export_never_writes_through_a_planted_link() {
+    let (dir, tmx) = exported_dispatch();
+    dir.write("victim", "keep me");
+    for planted in ["out.tmkit-partial", ".out.tmx.tmkit-partial"] {
+        std::os::unix::fs::symlink("victim", dir.path(planted)).unwrap();
+    }
+    dir.tm(&["export", "--format", "tsv", "-o", "out.tmx"]).ok();
+    assert_eq!(
+        std::fs::read_to_string(dir.path("victim")).unwrap(),
+        "keep me"
+    );
+    let out = dir.path("out.tmx");
+    assert!(!std::fs::symlink_metadata(&out)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), tmx);
+    // A link named by -o is the user's: the file it points to gets the export,
+    // and the link stays a link.
+    dir.write("real.tmx", "old");
+    std::os::unix::fs::symlink("real.tmx", dir.path("link.tmx")).unwrap();
+    dir.tm(&["export", "--format", "tsv", "-o", "link.tmx"])
+        .ok();
+    assert!(std::fs::symlink_metadata(dir.path("link.tmx"))
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert_eq!(std::fs::read_to_string(dir.path("real.tmx")).unwrap(), tmx);
+    assert_eq!(
+        names(&dir),
+        [
+            ".out.tmx.tmkit-partial",
+            "link.tmx",
+            "out.tmkit-partial",
+            "out.tmx",
+            "real.tmx",
+            "victim"
+        ]
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn issue11_export_to_a_named_pipe_writes_into_it() {
+    use std::os::unix::fs::FileTypeExt;
+    let (dir, tmx) = exported_dispatch();
+    let fifo = dir.path("pipe");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    if !made.is_ok_and(|s| s.success()) {
+        eprintln!("skipped: mkfifo failed");
+        return;
+    }
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
+    };
+    dir.tm(&["export", "--format", "tsv", "-o", "pipe"]).ok();
+    assert!(std::fs::symlink_metadata(&fifo)
+        .unwrap()
+        .file_type()
+        .is_fifo());
+    assert_eq!(reader.join().unwrap(), tmx);
+}
+
+#[test]
+fn issue11_export_into_the_store_is_refused() {
+    let dir = dispatch_store();
+    for inside in ["tm/db", "tm/new.tmx", "tm/../tm/conf", "tm"] {
+        let run = dir.tm(&["export", "-o", inside]).expect_code(2);
+        assert!(
+            run.stderr.contains("inside the store"),
+            "{inside}: {}",
+            run.stderr
+        );
+    }
+    dir.tmkit(&["check", "--db", "tm"]).ok();
+    assert_eq!(dir.units("tm"), 20);
+}
+
+#[cfg(unix)]
+#[test]
+fn issue11_a_failed_output_leaves_the_file_as_it_was_and_no_partial_file() {
+    let dir = Dir::new();
+    dir.write("out.tmx", "the previous alignment");
+    // A file-size limit makes every write past 2 KiB fail as a full disk
+    // would (EFBIG once SIGXFSZ is ignored); the dispatch's TMX is larger.
+    // `align` reads no store, which sled would write to when it opens; its
+    // -o goes through the same output as every other command's.
+    let script = r#"ulimit -f 4; trap '' XFSZ; exec "$0" "$@""#;
+    let (fr, en) = (
+        crate::util::example("dispatch/dispatch.fr.txt"),
+        crate::util::example("dispatch/dispatch.en.txt"),
+    );
+    let out = std::process::Command::new("sh")
+        .args(["-c", script, env!("CARGO_BIN_EXE_tmkit"), "align"])
+        .args([fr, en])
+        .args([
+            "--src-lang",
+            "fr",
+            "--tgt-lang",
+            "en",
+            "--format",
+            "tmx",
+            "-o",
+            "out.tmx",
+        ])
+        .current_dir(dir.tmp.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("out.tmx: ")
+            && stderr.contains("File too large")
+            && !stderr.contains("<output>"),
+        "{stderr}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path("out.tmx")).unwrap(),
+        "the previous alignment"
+    );
+    assert_eq!(names(&dir), ["out.tmx"]);
+}
+
+#[test]
+fn issue11_tsv_export_and_import_keep_tabs_newlines_and_backslashes() {
+    let dir = Dir::new();
+    let tmx = r#"<?xml version="1.0" encoding="UTF-8"?>
+<tmx version="1.4"><header creationtool="t" creationtoolversion="1" segtype="sentence" o-tmf="t"
+ adminlang="en" srclang="fr" datatype="plaintext"/><body>
+<tu><tuv xml:lang="fr"><seg>Colonne&#9;A et
+ligne deux</seg></tuv><tuv xml:lang="en"><seg>Column&#9;A and
+line two</seg></tuv></tu>
+<tu><tuv xml:lang="fr"><seg>Le chemin C:\temp\new et \\serveur</seg></tuv><tuv xml:lang="en"><seg>The path C:\temp\new and \\server</seg></tuv></tu>
+</body></tmx>
+"#;
+    dir.write("tricky.tmx", tmx);
+    dir.tmkit(&["import", "tricky.tmx", "--db", "tm"]).ok();
+    let tsv = dir.tm(&["export", "--format", "tsv", "-o", "out.tsv"]).ok();
+    assert!(tsv.stderr.contains("wrote 2 units"), "{}", tsv.stderr);
+    let written = std::fs::read_to_string(dir.path("out.tsv")).unwrap();
+    assert_eq!(written.lines().count(), 2, "{written}");
+    assert!(
+        written.contains("Colonne\\tA et\\nligne deux\tColumn\\tA and\\nline two\n"),
+        "{written}"
+    );
+    assert!(
+        written.contains("C:\\\\temp\\\\new et \\\\\\\\serveur"),
+        "{written}"
+    );
+    dir.tmkit(&[
+        "import",
+        "out.tsv",
+        "--db",
+        "tm2",
+        "--src-lang",
+        "fr",
+        "--tgt-lang",
+        "en",
+    ])
+    .ok();
+    let again = dir
+        .tmkit(&[
+            "export",
+            "--db",
+            "tm2",
+            "--src-lang",
+            "fr",
+            "--tgt-lang",
+            "en",
+            "--format",
+            "tmx",
+        ])
+        .ok();
+    let first = dir.tm(&["export", "--format", "tmx"]).ok();
+    let segs = |tmx: &str| -> Vec<String> {
+        tmx.split("<seg>")
+            .skip(1)
+            .map(|s| s[..s.find("</seg>").unwrap()].to_string())
+            .collect()
+    };
+    assert_eq!(segs(&again.stdout), segs(&first.stdout));
+    assert!(
+        segs(&first.stdout)
+            .iter()
+            .any(|s| s.contains('\t') || s.contains("&#9;")),
+        "{}",
+        first.stdout
+    );
+}
+
+#[test]
+fn issue11_tsv_import_reads_every_line_end_drops_the_bom_and_reports_extra_columns() {
+    let dir = Dir::new();
+    dir.write(
+        "pairs.tsv",
+        "\u{feff}Le chat dort.\tThe cat sleeps.\rIl pleut.\tIt rains.\t0.93\rMerci.\tThanks.\r",
+    );
+    let run = dir.tm(&["import", "pairs.tsv", "--json"]).ok();
+    assert_eq!(run.json()["imported"], 3, "{}", run.stdout);
+    assert!(
+        run.stderr
+            .contains("pairs.tsv:2:21: 1 line(s) have more than two columns"),
+        "{}",
+        run.stderr
+    );
+    let hit = dir.tm(&["lookup", "--json", "Le chat dort."]).ok();
+    assert_eq!(hit.json()["matches"][0]["score"], 100, "{}", hit.stdout);
+}
+
+#[test]
+fn issue11_a_tsv_unit_holding_a_control_character_is_skipped_with_its_position() {
+    let dir = Dir::new();
+    dir.write("pairs.tsv", "Un.\tOne.\nDé\u{2}bian\tDebian\nDeux.\tTwo.\n");
+    let run = dir.tm(&["import", "pairs.tsv"]).expect_code(2);
+    assert!(
+        run.stderr.contains("pairs.tsv:2:3: U+0002"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(dir.units("tm"), 2);
+    // The store then exports as TMX without a stop.
+    let tmx = dir.tm(&["export"]).ok();
+    assert_eq!(
+        tmx.stdout.matches("<tu>").count() + tmx.stdout.matches("<tu ").count(),
+        2
+    );
+}
+
+#[test]
+fn issue11_top_0_is_refused_with_a_reason() {
+    let dir = Dir::new();
+    dir.tsv_store("Le chat dort.\tThe cat sleeps.\n");
+    for command in [
+        &["lookup", "--top", "0", "Le chat dort."][..],
+        &["concordance", "--top", "0", "chat"],
+    ] {
+        let run = dir.tm(command).expect_code(2);
+        assert!(
+            run.stderr.contains("--top") && run.stderr.contains("1 or more"),
+            "{}",
+            run.stderr
+        );
+    }
+}
+
 /// Item 10: `L'été` with either apostrophe, in NFC or NFD, is one sentence:
 /// one unit in the store, and an exact match of each of its forms.
 #[test]

@@ -1,10 +1,13 @@
 //! Flag groups shared by several subcommands.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use clap::Args;
 use tmkit_core::Lang;
+use tmkit_engine::Tm;
+
+use crate::out::Output;
 
 /// Where the store lives.
 #[derive(Debug, Args, Clone)]
@@ -33,6 +36,77 @@ impl StoreArgs {
     }
 }
 
+impl StoreArgs {
+    /// Opens the store.
+    pub fn open(&self) -> Result<Tm> {
+        Ok(Tm::open(&self.path()?)?)
+    }
+}
+
+/// A store, and whether to print JSON: the flags of the commands that look
+/// at or change a whole store.
+#[derive(Debug, Args, Clone)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Print one JSON object on stdout, with a "type" field (docs/CLI.md
+    /// lists the fields).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// A store and a language pair in it: the memory a command reads.
+#[derive(Debug, Args, Clone)]
+pub struct MemoryArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    #[command(flatten)]
+    pub pair: PairArgs,
+}
+
+impl MemoryArgs {
+    /// The source language.
+    pub fn src(&self) -> &Lang {
+        &self.pair.src_lang
+    }
+
+    /// The target language.
+    pub fn tgt(&self) -> &Lang {
+        &self.pair.tgt_lang
+    }
+
+    /// The pair's units in the store, indexed for lookups with `scorer`.
+    pub fn memory<'t>(&self, tm: &'t Tm, scorer: ScorerArg) -> Result<tmkit_engine::Memory<'t>> {
+        Ok(tm.memory(self.src(), self.tgt(), scorer.into())?)
+    }
+}
+
+/// Where a command writes its result.
+#[derive(Debug, Args, Clone)]
+pub struct OutputArgs {
+    /// Write to FILE instead of standard output (`-`: standard output). An
+    /// existing file is replaced only once the output is complete.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+impl OutputArgs {
+    /// Opens the output; `store` is a store the command reads, which the
+    /// output must not be written into.
+    pub fn open(&self, store: Option<&Path>) -> Result<Output> {
+        Output::open(self.output.as_deref(), store)
+    }
+}
+
+/// How many results to show: at least one.
+pub fn parse_top(value: &str) -> Result<usize, String> {
+    match value.parse::<usize>() {
+        Ok(0) => Err("0 would show nothing: give 1 or more".into()),
+        Ok(n) => Ok(n),
+        Err(e) => Err(format!("{value:?} is not a count ({e})")),
+    }
+}
+
 /// A source and a target language.
 #[derive(Debug, Args, Clone)]
 pub struct PairArgs {
@@ -49,7 +123,8 @@ pub fn parse_lang(value: &str) -> Result<Lang, String> {
     Lang::parse(value).map_err(|e| e.to_string())
 }
 
-/// A document to segment, for `analyze` and `pretranslate`.
+/// A document to segment and the memory to match it against, for
+/// `analyze` and `pretranslate`.
 #[derive(Debug, Args, Clone)]
 pub struct DocArgs {
     /// The document (plain text; blank lines separate paragraphs).
@@ -57,12 +132,15 @@ pub struct DocArgs {
     /// The document is one segment per line.
     #[arg(long)]
     pub presegmented: bool,
+    #[command(flatten)]
+    pub memory: MemoryArgs,
 }
 
 impl DocArgs {
-    /// The document's sentences, segmented with the built-in rules for `lang`
-    /// unless the document is presegmented.
-    pub fn sentences(&self, lang: &Lang) -> Result<Vec<tmkit_engine::Sentence>> {
+    /// The document's sentences, segmented with the built-in rules for the
+    /// source language unless the document is presegmented.
+    pub fn sentences(&self) -> Result<Vec<tmkit_engine::Sentence>> {
+        let lang = self.memory.src();
         let text = crate::cmd::read_input(Some(&self.file))?;
         let splitter = if self.presegmented {
             tmkit_engine::Splitter::Presegmented

@@ -3,7 +3,10 @@ use std::{io::Write, path::PathBuf, process::ExitCode};
 use anyhow::{Context, Result};
 use tmkit_engine::{align, read_dictionary, tsv_field, Aligner, Lexicon, Splitter, Tm};
 
-use crate::{flags::PairArgs, out};
+use crate::{
+    flags::{OutputArgs, PairArgs},
+    out,
+};
 
 /// Align a document with its translation, sentence by sentence.
 ///
@@ -13,6 +16,7 @@ use crate::{flags::PairArgs, out};
 ///
 /// Formats:
 ///   tsv    source, target, confidence, and "review" on doubtful links
+///          (fields escaped as by `export --format tsv`)
 ///   links  sentence indexes, `0,1<TAB>2`, as in a gold alignment file
 ///   jsonl  one JSON object per link
 ///   tmx    a TMX 1.4b document of the aligned pairs
@@ -36,9 +40,8 @@ pub struct Args {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Tsv)]
     format: Format,
-    /// Write the output to FILE instead of standard output.
-    #[arg(short, long, value_name = "FILE")]
-    output: Option<PathBuf>,
+    #[command(flatten)]
+    output: OutputArgs,
     /// Also store the aligned pairs as units in this store (and use the
     /// lexicon learned from it by `tmkit lexicon build`, if any).
     #[arg(long, value_name = "DIR")]
@@ -71,7 +74,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     };
     let src_text = super::read_input(Some(&args.src))?;
     let tgt_text = super::read_input(Some(&args.tgt))?;
-    let tm = args.db.as_deref().map(Tm::open).transpose()?;
+    let tm = args.db.as_deref().map(Tm::create).transpose()?;
     let mut lexicon = Lexicon::new();
     if !args.no_lexicon {
         if let Some(saved) = tm
@@ -98,13 +101,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
     );
     let pairs = alignment.pairs();
 
-    let mut w: Box<dyn Write> = match &args.output {
-        Some(path) => Box::new(std::io::BufWriter::new(
-            std::fs::File::create(path)
-                .with_context(|| format!("{}: cannot create", path.display()))?,
-        )),
-        None => Box::new(out::stdout()),
-    };
+    let mut w = args.output.open(args.db.as_deref())?;
+    let name = w.name().to_path_buf();
+    let cannot_write = || format!("{}: cannot write", name.display());
     match args.format {
         Format::Tsv => {
             for p in &pairs {
@@ -115,26 +114,28 @@ pub fn run(args: Args) -> Result<ExitCode> {
                     tsv_field(&p.src),
                     tsv_field(&p.tgt),
                     p.confidence
-                )?;
+                )
+                .with_context(cannot_write)?;
             }
         }
         Format::Links => {
             for link in &alignment.links {
-                writeln!(w, "{}", tmkit_engine::link_line(link))?;
+                writeln!(w, "{}", tmkit_engine::link_line(link)).with_context(cannot_write)?;
             }
         }
         Format::Jsonl => {
             for p in &pairs {
                 let mut value = serde_json::to_value(p)?;
                 value["type"] = "link".into();
-                out::json_line(&mut w, &value)?;
+                out::json_line(&mut w, &value).with_context(cannot_write)?;
             }
         }
         Format::Tmx => {
-            tmkit_engine::write_tmx(&mut w, src_lang, &alignment.units(src_lang, tgt_lang))?;
+            let units = alignment.units(src_lang, tgt_lang);
+            tmkit_engine::write_tmx(&mut w, &name, src_lang, &units)?;
         }
     }
-    w.flush()?;
+    w.finish()?;
 
     if let (Some(db), Some(tm)) = (&args.db, &tm) {
         let source = args.src.display().to_string();

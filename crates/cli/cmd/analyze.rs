@@ -2,10 +2,9 @@ use std::{io::Write, process::ExitCode};
 
 use anyhow::Result;
 use serde_json::json;
-use tmkit_engine::Tm;
 
 use crate::{
-    flags::{DocArgs, PairArgs, ScorerArg, StoreArgs},
+    flags::{DocArgs, ScorerArg},
     out,
 };
 
@@ -23,10 +22,6 @@ use crate::{
 pub struct Args {
     #[command(flatten)]
     doc: DocArgs,
-    #[command(flatten)]
-    store: StoreArgs,
-    #[command(flatten)]
-    pair: PairArgs,
     /// Scoring function.
     #[arg(long, value_enum, default_value_t = ScorerArg::Tmkit)]
     scorer: ScorerArg,
@@ -36,9 +31,9 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
-    let sentences = args.doc.sentences(&args.pair.src_lang)?;
-    let tm = Tm::open(&args.store.path()?)?;
-    let memory = tm.memory(&args.pair.src_lang, &args.pair.tgt_lang, args.scorer.into())?;
+    let sentences = args.doc.sentences()?;
+    let tm = args.doc.memory.store.open()?;
+    let memory = args.doc.memory.memory(&tm, args.scorer)?;
     let analysis = memory.analyze(sentences.iter().map(|s| s.text.as_str()))?;
     let mut w = out::stdout();
     let rows = analysis.rows();

@@ -8,22 +8,15 @@ use std::{
 use anyhow::{bail, Result};
 use clap::Subcommand;
 use serde_json::json;
-use tmkit_engine::Tm;
 
 use crate::{
-    flags::{PairArgs, ScorerArg, StoreArgs},
+    flags::{parse_top, MemoryArgs, ScorerArg},
     out,
 };
 
-/// Measure tmkit on your own data.
-#[derive(Debug, clap::Args)]
-pub struct Args {
-    #[command(subcommand)]
-    what: What,
-}
-
+/// What `tmkit bench` measures.
 #[derive(Debug, Subcommand)]
-enum What {
+pub enum Bench {
     /// Time lookups over a store, and check them against a full scan.
     Lookup(LookupArgs),
 }
@@ -41,16 +34,14 @@ enum What {
 ///   tmkit bench lookup --db ./big --src-lang fr --tgt-lang en --queries dev_queries.tsv
 #[derive(Debug, clap::Args)]
 #[command(verbatim_doc_comment)]
-struct LookupArgs {
+pub struct LookupArgs {
     #[command(flatten)]
-    store: StoreArgs,
-    #[command(flatten)]
-    pair: PairArgs,
+    memory: MemoryArgs,
     /// The queries.
     #[arg(long, value_name = "FILE")]
     queries: PathBuf,
-    /// Matches per query.
-    #[arg(long, default_value_t = 5)]
+    /// Matches per query (1 or more).
+    #[arg(long, default_value_t = 5, value_parser = parse_top)]
     top: usize,
     /// Lowest score.
     #[arg(long, default_value_t = 50)]
@@ -66,9 +57,9 @@ struct LookupArgs {
     json: bool,
 }
 
-pub fn run(args: Args) -> Result<ExitCode> {
-    match args.what {
-        What::Lookup(a) => lookup(a),
+pub fn run(what: Bench) -> Result<ExitCode> {
+    match what {
+        Bench::Lookup(a) => lookup(a),
     }
 }
 
@@ -106,10 +97,10 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
 fn lookup(args: LookupArgs) -> Result<ExitCode> {
     let queries = read_queries(&args.queries)?;
     let t0 = Instant::now();
-    let tm = Tm::open(&args.store.path()?)?;
+    let tm = args.memory.store.open()?;
     let open = t0.elapsed();
     let t1 = Instant::now();
-    let memory = tm.memory(&args.pair.src_lang, &args.pair.tgt_lang, args.scorer.into())?;
+    let memory = args.memory.memory(&tm, args.scorer)?;
     let build = t1.elapsed();
 
     let (mut search, mut whole) = (Vec::new(), Vec::new());

@@ -4,7 +4,7 @@ use anyhow::Result;
 use serde_json::json;
 use tmkit_engine::Tm;
 
-use crate::{flags::StoreArgs, out};
+use crate::{flags::ReportArgs, out};
 
 /// Check the store's integrity.
 ///
@@ -19,17 +19,14 @@ use crate::{flags::StoreArgs, out};
 #[command(verbatim_doc_comment)]
 pub struct Args {
     #[command(flatten)]
-    store: StoreArgs,
-    /// Print one JSON object: {"type":"check","sound":bool,"faults":[…]}.
-    #[arg(long)]
-    json: bool,
+    report: ReportArgs,
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
-    let path = args.store.path()?;
+    let path = args.report.store.path()?;
     let faults = Tm::open(&path)?.check()?;
     let mut w = out::stdout();
-    if args.json {
+    if args.report.json {
         let list: Vec<String> = faults.iter().map(|f| f.to_string()).collect();
         let value = json!({"type": "check", "store": path.display().to_string(), "sound": faults.is_empty(), "faults": list});
         out::json_line(&mut w, &value)?;

@@ -2,10 +2,10 @@ use std::{io::Write, process::ExitCode};
 
 use anyhow::Result;
 use serde_json::json;
-use tmkit_engine::{highlight, Tm};
+use tmkit_engine::highlight;
 
 use crate::{
-    flags::{PairArgs, StoreArgs},
+    flags::{parse_top, MemoryArgs},
     out,
 };
 
@@ -27,11 +27,9 @@ pub struct Args {
     #[arg(required = true)]
     text: Vec<String>,
     #[command(flatten)]
-    store: StoreArgs,
-    #[command(flatten)]
-    pair: PairArgs,
-    /// At most this many units.
-    #[arg(long, default_value_t = 20)]
+    memory: MemoryArgs,
+    /// At most this many units (1 or more).
+    #[arg(long, default_value_t = 20, value_parser = parse_top)]
     top: usize,
     /// One JSON object per unit.
     #[arg(long)]
@@ -39,9 +37,9 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
-    let tm = Tm::open(&args.store.path()?)?;
+    let tm = args.memory.store.open()?;
     let text = args.text.join(" ");
-    let hits = tm.concordance(&args.pair.src_lang, &args.pair.tgt_lang, &text, args.top)?;
+    let hits = tm.concordance(args.memory.src(), args.memory.tgt(), &text, args.top)?;
     let mut w = out::stdout();
     let (open, close) = if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
         ("\x1b[1;31m", "\x1b[0m")

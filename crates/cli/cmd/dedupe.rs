@@ -2,10 +2,9 @@ use std::{io::Write, process::ExitCode};
 
 use anyhow::Result;
 use serde_json::json;
-use tmkit_engine::Tm;
 
 use crate::{
-    flags::{Duplicate, StoreArgs},
+    flags::{Duplicate, ReportArgs},
     out,
 };
 
@@ -22,20 +21,17 @@ use crate::{
 #[derive(Debug, clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct Args {
-    #[command(flatten)]
-    store: StoreArgs,
     /// The policy to apply.
     #[arg(long, value_enum, default_value_t = Duplicate::Merge)]
     policy: Duplicate,
-    /// Print one JSON object.
-    #[arg(long)]
-    json: bool,
+    #[command(flatten)]
+    report: ReportArgs,
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
-    let report = Tm::open(&args.store.path()?)?.dedupe(args.policy.into())?;
+    let report = args.report.store.open()?.dedupe(args.policy.into())?;
     let mut w = out::stdout();
-    if args.json {
+    if args.report.json {
         let value = json!({"type": "dedupe", "groups": report.groups, "merged": report.merged, "removed": report.removed});
         out::json_line(&mut w, &value)?;
     } else {

@@ -2,10 +2,9 @@ use std::{io::Write, process::ExitCode};
 
 use anyhow::{bail, Result};
 use serde_json::json;
-use tmkit_engine::Tm;
 
 use crate::{
-    flags::{FilterArgs, StoreArgs},
+    flags::{FilterArgs, ReportArgs},
     out,
 };
 
@@ -23,12 +22,9 @@ use crate::{
 #[command(verbatim_doc_comment)]
 pub struct Args {
     #[command(flatten)]
-    store: StoreArgs,
-    #[command(flatten)]
     filter: FilterArgs,
-    /// Print one JSON object.
-    #[arg(long)]
-    json: bool,
+    #[command(flatten)]
+    report: ReportArgs,
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
@@ -36,9 +32,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
     if filter.is_all() {
         bail!("delete needs a criterion (--id, --import, --lang, --since, --until or --prop)");
     }
-    let n = Tm::open(&args.store.path()?)?.delete(&filter)?;
+    let n = args.report.store.open()?.delete(&filter)?;
     let mut w = out::stdout();
-    if args.json {
+    if args.report.json {
         out::json_line(&mut w, &json!({"type": "delete", "deleted": n}))?;
     } else {
         writeln!(w, "deleted {n} units")?;

@@ -119,12 +119,18 @@ pub fn run(args: Args) -> Result<ExitCode> {
     )?;
 
     let tmx = dir.join("dispatch.fr-en.tmx");
-    let mut file = std::io::BufWriter::new(
-        std::fs::File::create(&tmx).with_context(|| format!("{}: cannot create", tmx.display()))?,
-    );
-    let n = tm.export(&fr, &en, &Default::default(), ExportFormat::Tmx, &mut file)?;
-    file.flush()?;
-    drop(file);
+    let mut file = out::Output::open(Some(&tmx), Some(&db))?;
+    let n = tm
+        .export(
+            &fr,
+            &en,
+            &Default::default(),
+            ExportFormat::Tmx,
+            &mut file,
+            &tmx,
+        )?
+        .units;
+    file.finish()?;
     writeln!(w, "4. export   {n} units as TMX 1.4b: {}", tmx.display())?;
 
     let again = Tm::open(&dir.join("tm-reimported"))?;

@@ -1,10 +1,10 @@
-use std::{io::Write, path::PathBuf, process::ExitCode};
+use std::process::ExitCode;
 
-use anyhow::{Context, Result};
-use tmkit_engine::{ExportFormat, Tm};
+use anyhow::Result;
+use tmkit_engine::ExportFormat;
 
 use crate::{
-    flags::{FilterArgs, PairArgs, StoreArgs},
+    flags::{FilterArgs, MemoryArgs, OutputArgs},
     out,
 };
 
@@ -12,7 +12,10 @@ use crate::{
 ///
 /// TMX output is TMX 1.4b in UTF-8, valid against the TMX 1.4 DTD, and
 /// loads in OmegaT, Trados and memoQ. With --markup, inline tags are kept
-/// (level 2); by default the plain text is written (level 1).
+/// (level 2); by default the plain text is written (level 1). TSV output is
+/// one `source<TAB>target` line per unit, with tab, line feed, carriage
+/// return and backslash written `\t`, `\n`, `\r`, `\\` (as `import` reads
+/// them back).
 ///
 /// Examples:
 ///   tmkit export --db ./tm --src-lang fr --tgt-lang en -o memory.tmx
@@ -22,12 +25,9 @@ use crate::{
 #[command(verbatim_doc_comment)]
 pub struct Args {
     #[command(flatten)]
-    store: StoreArgs,
+    memory: MemoryArgs,
     #[command(flatten)]
-    pair: PairArgs,
-    /// Write to FILE instead of standard output.
-    #[arg(short, long, value_name = "FILE")]
-    output: Option<PathBuf>,
+    output: OutputArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Tmx)]
     format: Format,
@@ -52,41 +52,33 @@ pub fn run(args: Args) -> Result<ExitCode> {
         (Format::Tmx, true) => ExportFormat::TmxMarkup,
     };
     let filter = args.filter.filter()?;
-    let tm = Tm::open(&args.store.path()?)?;
-    let export =
-        |w: &mut dyn Write| tm.export(&args.pair.src_lang, &args.pair.tgt_lang, &filter, format, w);
-    let n = match &args.output {
-        Some(path) => {
-            // Write next to the target, then rename: a failed export never
-            // leaves a truncated file under the requested name.
-            let tmp = path.with_extension("tmkit-partial");
-            let file = std::fs::File::create(&tmp)
-                .with_context(|| format!("{}: cannot create", tmp.display()))?;
-            let mut w = std::io::BufWriter::new(file);
-            let n = export(&mut w)?;
-            w.flush()
-                .with_context(|| format!("{}: cannot write", tmp.display()))?;
-            std::fs::rename(&tmp, path)
-                .with_context(|| format!("{}: cannot write", path.display()))?;
-            eprintln!("tmkit: wrote {n} units to {}", path.display());
-            n
-        }
-        None => {
-            let mut w = out::stdout();
-            let n = export(&mut w)?;
-            w.flush()?;
-            n
-        }
-    };
-    if n == 0 {
+    let store = args.memory.store.path()?;
+    let mut output = args.output.open(Some(&store))?;
+    let tm = tmkit_engine::Tm::open(&store)?;
+    let name = output.name().to_path_buf();
+    let (src, tgt) = (args.memory.src(), args.memory.tgt());
+    let done = tm.export(src, tgt, &filter, format, &mut output, &name)?;
+    let to_file = !output.is_stdout();
+    output.finish()?;
+    if to_file {
+        eprintln!("tmkit: wrote {} units to {}", done.units, name.display());
+    }
+    if done.altered > 0 {
         out::warn(
             false,
             format!(
-                "no unit in {} for {} → {}",
-                tm.path().display(),
-                args.pair.src_lang,
-                args.pair.tgt_lang
+                "{}: {} unit(s) written without the control characters they hold in {} \
+                 (TMX, being XML 1.0, cannot represent them)",
+                name.display(),
+                done.altered,
+                tm.path().display()
             ),
+        );
+    }
+    if done.units == 0 {
+        out::warn(
+            false,
+            format!("no unit in {} for {src} → {tgt}", tm.path().display()),
         );
     }
     Ok(ExitCode::SUCCESS)

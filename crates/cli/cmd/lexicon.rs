@@ -3,22 +3,12 @@ use std::{io::Write, process::ExitCode, time::Instant};
 use anyhow::Result;
 use clap::Subcommand;
 use serde_json::json;
-use tmkit_engine::Tm;
 
-use crate::{
-    flags::{PairArgs, StoreArgs},
-    out,
-};
+use crate::{flags::MemoryArgs, out};
 
-/// Word lexicons for the aligner, learned from your own memory.
-#[derive(Debug, clap::Args)]
-pub struct Args {
-    #[command(subcommand)]
-    what: What,
-}
-
+/// What `tmkit lexicon` does.
 #[derive(Debug, Subcommand)]
-enum What {
+pub enum Lexicon {
     /// Learn a lexicon from the stored units of a language pair.
     Build(BuildArgs),
 }
@@ -33,21 +23,19 @@ enum What {
 ///   tmkit lexicon build --db ./tm --src-lang fr --tgt-lang en
 #[derive(Debug, clap::Args)]
 #[command(verbatim_doc_comment)]
-struct BuildArgs {
+pub struct BuildArgs {
     #[command(flatten)]
-    store: StoreArgs,
-    #[command(flatten)]
-    pair: PairArgs,
+    memory: MemoryArgs,
     /// Print one JSON object.
     #[arg(long)]
     json: bool,
 }
 
-pub fn run(args: Args) -> Result<ExitCode> {
-    let What::Build(args) = args.what;
+pub fn run(what: Lexicon) -> Result<ExitCode> {
+    let Lexicon::Build(args) = what;
     let started = Instant::now();
-    let tm = Tm::open(&args.store.path()?)?;
-    let (path, pairs) = tm.build_lexicon(&args.pair.src_lang, &args.pair.tgt_lang)?;
+    let tm = args.memory.store.open()?;
+    let (path, pairs) = tm.build_lexicon(args.memory.src(), args.memory.tgt())?;
     let seconds = started.elapsed().as_secs_f64();
     let mut w = out::stdout();
     if args.json {

@@ -2,10 +2,10 @@ use std::{io::Write, path::PathBuf, process::ExitCode, time::Instant};
 
 use anyhow::{bail, Result};
 use serde_json::json;
-use tmkit_engine::{Match, Tm};
+use tmkit_engine::Match;
 
 use crate::{
-    flags::{PairArgs, ScorerArg, StoreArgs},
+    flags::{parse_top, MemoryArgs, ScorerArg},
     out,
 };
 
@@ -32,14 +32,12 @@ pub struct Args {
     #[arg(long, value_name = "FILE", conflicts_with = "text")]
     file: Option<PathBuf>,
     #[command(flatten)]
-    store: StoreArgs,
-    #[command(flatten)]
-    pair: PairArgs,
+    memory: MemoryArgs,
     /// Lowest score shown.
     #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u8).range(0..=100))]
     min: u8,
-    /// How many matches per query.
-    #[arg(long, default_value_t = 5)]
+    /// How many matches per query (1 or more).
+    #[arg(long, default_value_t = 5, value_parser = parse_top)]
     top: usize,
     /// Scoring function: tmkit (words, explained), omegat (as OmegaT), chars
     /// (character edit distance, as translate-toolkit).
@@ -69,9 +67,10 @@ pub fn run(args: Args) -> Result<ExitCode> {
             bail!("nothing to look up: give a sentence, or --file FILE with one query per line")
         }
     };
-    let tm = Tm::open(&args.store.path()?)?;
-    let memory = tm
-        .memory(&args.pair.src_lang, &args.pair.tgt_lang, args.scorer.into())?
+    let tm = args.memory.store.open()?;
+    let memory = args
+        .memory
+        .memory(&tm, args.scorer)?
         .brute_force(args.brute_force);
     let mut w = out::stdout();
     let mut any = false;

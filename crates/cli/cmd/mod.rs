@@ -40,8 +40,12 @@ pub enum Command {
     Concordance(concordance::Args),
     Analyze(analyze::Args),
     Pretranslate(pretranslate::Args),
-    Bench(bench::Args),
-    Lexicon(lexicon::Args),
+    /// Measure tmkit on your own data.
+    #[command(subcommand)]
+    Bench(bench::Bench),
+    /// Word lexicons for the aligner, learned from your own memory.
+    #[command(subcommand)]
+    Lexicon(lexicon::Lexicon),
     AlignScore(align_score::Args),
 }
 

@@ -1,20 +1,17 @@
-use std::{io::Write, path::PathBuf, process::ExitCode};
+use std::{io::Write, process::ExitCode};
 
 use anyhow::{Context, Result};
 use tmkit_core::Tu;
-use tmkit_engine::{tsv_field, write_tmx, Tm};
+use tmkit_engine::{tsv_field, write_tmx};
 
-use crate::{
-    flags::{DocArgs, PairArgs, StoreArgs},
-    out,
-};
+use crate::flags::{DocArgs, OutputArgs, ScorerArg};
 
 /// Fill a document's segments from the memory.
 ///
 /// Segments the document and writes each segment with the target of its
 /// best match scoring at least --min: as TMX (only the filled segments, for
 /// a CAT tool's tm/auto folder) or as TSV (every segment; the target is empty
-/// where nothing matched). Where a match differs only in numbers or
+/// where nothing matched; fields escaped as by `export`). Where a match differs only in numbers or
 /// placeholders, they are substituted into its target.
 ///
 /// Examples:
@@ -25,19 +22,14 @@ use crate::{
 pub struct Args {
     #[command(flatten)]
     doc: DocArgs,
-    #[command(flatten)]
-    store: StoreArgs,
-    #[command(flatten)]
-    pair: PairArgs,
     /// Lowest score used.
     #[arg(long, default_value_t = 75, value_parser = clap::value_parser!(u8).range(1..=100))]
     min: u8,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Tmx)]
     format: Format,
-    /// Write to FILE instead of standard output.
-    #[arg(short, long, value_name = "FILE")]
-    output: Option<PathBuf>,
+    #[command(flatten)]
+    output: OutputArgs,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -47,17 +39,13 @@ enum Format {
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
-    let (src, tgt) = (&args.pair.src_lang, &args.pair.tgt_lang);
-    let sentences = args.doc.sentences(src)?;
-    let tm = Tm::open(&args.store.path()?)?;
-    let memory = tm.memory(src, tgt, Default::default())?;
-    let mut w: Box<dyn Write> = match &args.output {
-        Some(path) => Box::new(std::io::BufWriter::new(
-            std::fs::File::create(path)
-                .with_context(|| format!("{}: cannot create", path.display()))?,
-        )),
-        None => Box::new(out::stdout()),
-    };
+    let (src, tgt) = (args.doc.memory.src(), args.doc.memory.tgt());
+    let sentences = args.doc.sentences()?;
+    let store = args.doc.memory.store.path()?;
+    let mut w = args.output.open(Some(&store))?;
+    let name = w.name().to_path_buf();
+    let tm = tmkit_engine::Tm::open(&store)?;
+    let memory = args.doc.memory.memory(&tm, ScorerArg::Tmkit)?;
     let mut filled = Vec::new();
     let mut total = 0;
     for sentence in sentences {
@@ -68,12 +56,13 @@ pub fn run(args: Args) -> Result<ExitCode> {
             .next();
         let target = best.map(|m| m.substituted.unwrap_or(m.target));
         if let Format::Tsv = args.format {
-            writeln!(
-                w,
-                "{}\t{}",
+            let line = format!(
+                "{}\t{}\n",
                 tsv_field(&sentence.text),
                 tsv_field(target.as_deref().unwrap_or(""))
-            )?;
+            );
+            w.write_all(line.as_bytes())
+                .with_context(|| format!("{}: cannot write", name.display()))?;
         }
         if let Some(target) = target {
             filled.push(Tu::bilingual(
@@ -85,9 +74,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
         }
     }
     if let Format::Tmx = args.format {
-        write_tmx(&mut w, src, &filled)?;
+        write_tmx(&mut w, &name, src, &filled)?;
     }
-    w.flush()?;
+    w.finish()?;
     eprintln!(
         "tmkit: filled {} of {total} segments (score ≥ {})",
         filled.len(),

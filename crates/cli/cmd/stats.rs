@@ -4,7 +4,7 @@ use anyhow::Result;
 use serde_json::json;
 use tmkit_engine::Tm;
 
-use crate::{flags::StoreArgs, out};
+use crate::{flags::ReportArgs, out};
 
 /// Show what the store holds: units, language pairs, size, imports.
 ///
@@ -15,18 +15,15 @@ use crate::{flags::StoreArgs, out};
 #[command(verbatim_doc_comment)]
 pub struct Args {
     #[command(flatten)]
-    store: StoreArgs,
-    /// Print one JSON object: {"units": N, "pairs": {"fr/en": N, …}, …}.
-    #[arg(long)]
-    json: bool,
+    report: ReportArgs,
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
-    let path = args.store.path()?;
+    let path = args.report.store.path()?;
     let tm = Tm::open(&path)?;
     let stats = tm.stats()?;
     let mut w = out::stdout();
-    if args.json {
+    if args.report.json {
         let pairs: serde_json::Map<String, serde_json::Value> = stats
             .pairs
             .iter()

@@ -15,7 +15,11 @@ use tmkit_core::{Lang, Tu};
 use tmkit_store::{ImportMeta, OnDuplicate, Store};
 use tmkit_tmx::TmxReader;
 
-use crate::{sharing, tsv::tsv_units, Error, Result, Tm};
+use crate::{
+    sharing,
+    tsv::{tsv_units, TsvUnits},
+    Error, Result, Tm,
+};
 
 /// How many units go into one atomic write.
 const BATCH: usize = 10_000;
@@ -295,7 +299,7 @@ pub(crate) type UnitResult = std::result::Result<Tu, (String, bool)>;
 /// The units of one input file.
 enum Input {
     Tmx(Box<TmxReader<'static>>),
-    Tsv(Box<dyn Iterator<Item = UnitResult> + Send>),
+    Tsv(Box<TsvUnits>),
 }
 
 /// Units read ahead by the reader thread, with the file's source language
@@ -365,7 +369,7 @@ impl Input {
     fn warnings(&self) -> Vec<String> {
         match self {
             Input::Tmx(reader) => reader.warnings().iter().map(|d| d.to_string()).collect(),
-            Input::Tsv(_) => vec![],
+            Input::Tsv(units) => units.warnings(),
         }
     }
 }

@@ -46,13 +46,13 @@ assert_eq!(hits[0].target, "The weather is fine.");
 pub use crate::{
     align::{align, link_line, Alignment, Pair, CONFIDENCE_PROP, REVIEW_BELOW},
     error::{Error, Result},
-    export::{write_tmx, ExportFormat},
+    export::{write_tmx, ExportFormat, Exported},
     import::{ImportOptions, ImportSummary, Progress},
     lexicon::{lexicon_path, read_dictionary},
     lookup::{ConcordanceMatch, Match, Memory},
     text::{Sentence, Splitter},
     tm::Tm,
-    tsv::tsv_field,
+    tsv::{tsv_field, tsv_text},
 };
 pub use tmkit_align::{parse_links, score_links, Aligner, Lexicon, Link, Prf, Scores};
 pub use tmkit_fuzzy::{highlight, Analysis, Band, Hit, Scorer, Tally};
