@@ -74,9 +74,11 @@ fn read_queries(path: &std::path::Path) -> Result<Vec<String>> {
         .iter()
         .position(|h| *h == "query" || *h == "fr_query");
     Ok(match column {
+        // A TSV column is read as the import reads a TSV field, so that a
+        // query matches the unit it was made from.
         Some(c) => lines
             .filter_map(|l| l.split('\t').nth(c))
-            .map(str::to_string)
+            .map(|field| tmkit_engine::tsv_text(field).into_owned())
             .collect(),
         None => std::iter::once(first)
             .chain(lines)
@@ -203,4 +205,18 @@ fn lookup(args: LookupArgs) -> Result<ExitCode> {
     }
     w.flush()?;
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_query_column_is_read_as_the_tsv_import_reads_a_field() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("q.tsv");
+        std::fs::write(&path, "qid\tfr_query\n1\tLigne\\nsuivante C:\\dossier\n").unwrap();
+        assert_eq!(
+            super::read_queries(&path).unwrap(),
+            ["Ligne\nsuivante C:\\dossier"]
+        );
+    }
 }
