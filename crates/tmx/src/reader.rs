@@ -67,16 +67,18 @@ pub struct Ude {
     pub maps: Vec<Vec<Attr>>,
 }
 
-/// How much one unit may hold, as written in the file. What exceeds a limit
+/// How much one unit may hold. What exceeds a limit
 /// costs the unit ([`Error::Tu`], with its position) and reading goes on;
 /// memory stays bounded by these limits whatever the file, or the archive it
 /// comes in, expands to. The defaults are in `docs/TMX.md`; set them with
 /// [`TmxReader::limits`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limits {
-    /// Bytes of one `<seg>`, its text and inline tags (1 MiB by default).
+    /// Bytes of text one `<seg>` holds, the content of its inline tags
+    /// included, references expanded (1 MiB by default).
     pub segment: u64,
-    /// Bytes of one attribute value (64 KiB by default).
+    /// Bytes one attribute value holds, references expanded (64 KiB by
+    /// default).
     pub attribute: u64,
     /// Bytes of one `<tu>` element, from `<tu` to `</tu>` (16 MiB by
     /// default). It also bounds what the reader holds of any one text, tag or
@@ -1282,17 +1284,6 @@ fn take_attr<'e, 'a: 'e>(
     let start = if start <= e.len() { start } else { 0 };
     let at = |st: &State<'_>, at: usize| st.loc_in(tag.loc, e, 1, start + at);
     let shown = || String::from_utf8_lossy(key).into_owned();
-    if raw.len() as u64 > st.limits.attribute {
-        let message = format!(
-            "attribute {} holds {} bytes, more than the attribute limit of {}: check the file, \
-             or raise the limit",
-            shown(),
-            raw.len(),
-            st.limits.attribute
-        );
-        soft(tag.slot, at(st, 0), message);
-        return Ok(());
-    }
     if let Some(c) = bad_name(key) {
         let message = format!("attribute name {:?}: {}", shown(), forbidden_message(c));
         soft(tag.slot, at(st, 0), message);
@@ -1333,6 +1324,19 @@ fn take_attr<'e, 'a: 'e>(
             return Ok(());
         }
     };
+    // Counted as held (references expanded), so that what was read is
+    // read again once written.
+    if value.len() as u64 > st.limits.attribute {
+        let message = format!(
+            "attribute {} holds {} bytes, more than the attribute limit of {}: check the file, \
+             or raise the limit",
+            shown(),
+            value.len(),
+            st.limits.attribute
+        );
+        soft(tag.slot, at(st, 0), message);
+        return Ok(());
+    }
     match slot {
         Some(i) => tag.picked[i] = Some(value),
         None => tag.out.push(Attr {
@@ -1838,7 +1842,9 @@ fn read_seg<'a>(
     seg_loc: Loc,
     slot: &mut Soft,
 ) -> Result<Segment> {
-    let from = xml.buffer_position();
+    // Bytes of text held (references expanded, tags' content included), so
+    // that what was read is read again once written.
+    let mut size = 0u64;
     // Open tags, innermost last; the bottom frame is the segment itself.
     // The frame stack is kept in the state between segments: one allocation
     // less per `<tuv>` (see docs/BENCHMARKS.md).
@@ -1849,11 +1855,17 @@ fn read_seg<'a>(
         let (event, loc) = next_event(xml, st)?;
         match event {
             Event::Text(t) => match text_of(&t, st.doc) {
-                Ok(s) => push_text(&mut stack, s),
+                Ok(s) => {
+                    size += s.len() as u64;
+                    push_text(&mut stack, s)
+                }
                 Err(bad) => soft_in(st, slot, loc, &t, 0, bad),
             },
             Event::CData(c) => match cdata_of(&c) {
-                Ok(s) => push_text(&mut stack, Cow::Owned(s)),
+                Ok(s) => {
+                    size += s.len() as u64;
+                    push_text(&mut stack, Cow::Owned(s))
+                }
                 Err(bad) => soft_in(st, slot, loc, &c, 9, bad),
             },
             Event::Start(ref e) | Event::Empty(ref e) => {
@@ -1909,15 +1921,12 @@ fn read_seg<'a>(
                 }
                 Some((None, items)) => {
                     st.frames = stack;
-                    let size = xml.buffer_position().saturating_sub(from);
-                    // Less the `</seg>` just read.
-                    let size = size.saturating_sub(6);
                     if size > st.limits.segment {
                         soft(
                             slot,
                             seg_loc,
                             format!(
-                                "the <seg> holds {size} bytes, more than the segment limit of {} \
+                                "the <seg> holds {size} bytes of text, more than the segment limit of {} \
                                  bytes: check the file, or raise the limit",
                                 st.limits.segment
                             ),

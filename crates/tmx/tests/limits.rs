@@ -141,7 +141,7 @@ fn issue11_what_exceeds_a_limit_costs_the_unit_and_reading_goes_on() {
     assert_eq!(got[0].0, (2, 24));
     assert!(got[0]
         .1
-        .contains("the <seg> holds 101 bytes, more than the segment limit of 100"));
+        .contains("the <seg> holds 101 bytes of text, more than the segment limit of 100"));
     assert_eq!(got[1].0, (4, 11));
     assert!(got[1]
         .1
@@ -314,4 +314,39 @@ fn strict_mode_stops_at_a_unit_over_a_limit() {
     assert_eq!(errors.len(), 1);
     assert!(errors[0].is_fatal());
     assert_eq!(errors[0].position(), Some((2, 24)));
+}
+
+/// Limits count what a segment or value holds, not how it is written: what
+/// was read under them is read again once tmkit writes it, though escaping
+/// makes it longer.
+#[test]
+fn what_was_read_under_the_limits_is_read_again_once_written() {
+    let limits = Limits {
+        segment: 100,
+        attribute: 20,
+        unit: 4000,
+    };
+    let doc = format!(
+        "{HEAD}<tu tuid=\"{}\">{}",
+        "&lt;".repeat(20),
+        &unit(&"&amp;&lt;&gt;&#x9;".repeat(25))[4..]
+    );
+    let doc = format!("{doc}</body></tmx>");
+    let units: Vec<_> = TmxReader::from_slice(doc.as_bytes(), "t.tmx")
+        .unwrap()
+        .limits(limits)
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(units[0].variants[0].seg.plain_text().len(), 100);
+    let en = tmkit_core::Lang::parse("en").unwrap();
+    let mut writer =
+        tmkit_tmx::TmxWriter::new(Vec::new(), tmkit_tmx::WriteOptions::new(en)).unwrap();
+    writer.write_tu(&units[0]).unwrap();
+    let out = writer.finish().unwrap();
+    let again: Vec<_> = TmxReader::from_slice(&out, "again.tmx")
+        .unwrap()
+        .limits(limits)
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(again, units);
 }
