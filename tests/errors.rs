@@ -1,6 +1,6 @@
 //! Bad input: one clear line on stderr, exit code 2, no panic, the store unchanged.
 
-use crate::util::{Dir, TM};
+use crate::util::Dir;
 
 const GOOD: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 <tmx version="1.4">
@@ -119,77 +119,6 @@ fn tsv_lines_without_a_tab_are_reported() {
         .tmkit(&["import", "pairs.tsv", "--db", "tm2"])
         .expect_code(2);
     assert!(run.stderr.contains("--src-lang"), "{}", run.stderr);
-}
-
-#[test]
-fn an_import_killed_midway_resumes_without_losing_or_doubling_units() {
-    let dir = Dir::new();
-    let lines: String = (0..60_000)
-        .map(|i| format!("Phrase numéro {i} du test.\tTest sentence number {i}.\n"))
-        .collect();
-    dir.write("big.tsv", lines);
-    let args = [
-        &["import", "big.tsv", "--on-duplicate", "keep-both"][..],
-        &TM,
-    ]
-    .concat();
-    let mut child = dir.spawn(&args);
-    std::thread::sleep(std::time::Duration::from_millis(700));
-    let _ = child.kill(); // SIGKILL: no chance to clean up
-    let _ = child.wait();
-    dir.tmkit(&["check", "--db", "tm"]).ok();
-    let run = dir
-        .tmkit(&[&args[..], &["--resume", "--json"]].concat())
-        .ok();
-    let summary = run.json();
-    assert_eq!(summary["tus"], 60_000, "{summary}");
-    // keep-both would store a unit read twice twice: the count proves that
-    // the resumed import stored each line exactly once.
-    assert_eq!(dir.units("tm"), 60_000, "{summary}");
-    dir.tmkit(&["check", "--db", "tm"]).ok();
-}
-
-#[test]
-fn lookups_work_while_an_import_runs_and_a_second_writer_is_refused() {
-    let dir = Dir::new();
-    let n = 120_000;
-    let lines: String = (0..n)
-        .map(|i| format!("Le rapport numéro {i} a été publié hier.\tReport number {i} was published yesterday.\n"))
-        .collect();
-    dir.write("big.tsv", lines);
-    dir.write("other.tsv", "Bonjour.\tHello.\n");
-    let import = dir.spawn(&[&["import", "big.tsv"][..], &TM].concat());
-    // Wait for the import to hold the store (its writer lock file appears).
-    let started = std::time::Instant::now();
-    while !dir.path("tm/tmkit.writer").exists() && started.elapsed().as_secs() < 20 {
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    std::thread::sleep(std::time::Duration::from_millis(300));
-    // A second writer is told at once who holds the store.
-    let other = dir.tm(&["import", "other.tsv"]).expect_code(2);
-    assert!(
-        other.stderr.contains("locked by process"),
-        "{}",
-        other.stderr
-    );
-    // A lookup gets its answer while the import goes on.
-    let hit = dir
-        .tm(&["lookup", "--json", "Le rapport numéro 7 a été publié hier."])
-        .ok();
-    assert_eq!(hit.json()["matches"][0]["score"], 100, "{}", hit.stdout);
-    let during = dir.units("tm");
-    let out = import.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(
-        during < n,
-        "the import had ended before the lookup ({during} units)"
-    );
-    assert_eq!(dir.units("tm"), n);
-    dir.tmkit(&["check", "--db", "tm"]).ok();
 }
 
 /// A document of units (`fr`, `en`) whose French segments are `segs`, one

@@ -4,4 +4,5 @@
 mod cli;
 mod dispatch;
 mod errors;
+mod store;
 mod util;

@@ -78,14 +78,16 @@ impl Dir {
         self.tm(&["import", "pairs.tsv"]).ok();
     }
 
-    /// Starts `tmkit ARGS` in the directory without waiting for it; its
-    /// stdout is discarded and its stderr piped.
+    /// Starts `tmkit ARGS` in the directory without waiting for it, with
+    /// its stdout and stderr piped and its debug events on (`TMKIT_LOG=debug`:
+    /// the store held, each import batch on disk), for tests to wait on.
     pub fn spawn(&self, args: &[&str]) -> std::process::Child {
         Command::new(env!("CARGO_BIN_EXE_tmkit"))
             .args(args)
             .current_dir(self.tmp.path())
             .env_remove("TMKIT_DB")
-            .stdout(std::process::Stdio::null())
+            .env("TMKIT_LOG", "debug")
+            .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
             .spawn()
             .expect("start tmkit")

@@ -39,6 +39,12 @@ struct Cli {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Waiting for a store is always said; TMKIT_LOG=debug also says when
+    // the store is held and each import batch once it is on disk.
+    tmkit_engine::set_observer(tmkit_engine::Observer {
+        notify: |event| eprintln!("tmkit: {event}"),
+        verbose: std::env::var("TMKIT_LOG").is_ok_and(|v| v == "debug"),
+    });
     match cmd::run(cli.command) {
         Ok(code) => code,
         Err(err) => {

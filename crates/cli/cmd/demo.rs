@@ -108,7 +108,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     }
 
     let db = dir.join("tm");
-    let tm = Tm::open(&db)?;
+    let tm = Tm::create(&db)?;
     let units = alignment.units(&fr, &en);
     let report = tm.add_units("dispatch.fr.txt", &fr, units)?;
     writeln!(
@@ -133,7 +133,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     file.finish()?;
     writeln!(w, "4. export   {n} units as TMX 1.4b: {}", tmx.display())?;
 
-    let again = Tm::open(&dir.join("tm-reimported"))?;
+    let again = Tm::create(&dir.join("tm-reimported"))?;
     let summary = again.import_file(&tmx, &ImportOptions::default(), &mut |_| {})?;
     writeln!(
         w,

@@ -45,7 +45,10 @@ pub struct Args {
     #[arg(long)]
     strict: bool,
     /// Go on with an interrupted import of the same file (after a crash or a
-    /// kill) from its last committed batch, instead of starting again.
+    /// kill) after its last stored batch, instead of starting again. The
+    /// file must be unchanged (same size and modification time); a file
+    /// fully imported already imports nothing. Without --resume, an
+    /// interrupted import of the file is rolled back first.
     #[arg(long)]
     resume: bool,
     /// Print one JSON summary line per file on stdout.
@@ -63,7 +66,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         strict: args.strict,
         resume: args.resume,
     };
-    let tm = Tm::open(&args.store.path()?)?;
+    let tm = Tm::create(&args.store.path()?)?;
     let mut all_ok = true;
     let mut w = out::stdout();
     for file in &args.files {
@@ -94,6 +97,12 @@ fn report(args: &Args, s: &ImportSummary, w: &mut impl std::io::Write) -> Result
     for warning in &s.warnings {
         out::warn(quiet, warning);
     }
+    if let Some(id) = s.already_imported {
+        eprintln!(
+            "tmkit: nothing to resume: {} was fully imported (import #{id})",
+            s.file
+        );
+    }
     if let Some(fatal) = &s.fatal {
         eprintln!("tmkit: {fatal} (nothing of this file was imported)");
     } else {
@@ -105,7 +114,7 @@ fn report(args: &Args, s: &ImportSummary, w: &mut impl std::io::Write) -> Result
         let mut value = serde_json::to_value(s)?;
         value["type"] = json!("summary");
         out::json_line(w, &value)?;
-    } else if s.fatal.is_none() {
+    } else if s.fatal.is_none() && s.already_imported.is_none() {
         let langs: Vec<String> = s
             .languages
             .iter()

@@ -33,7 +33,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
             .imports
             .iter()
             .map(|i| {
-                json!({"id": i.id, "file": i.meta.file, "src": i.meta.src.to_string(), "state": i.state.name(),
+                json!({"id": i.id, "file": i.meta.file, "src": i.meta.src.to_string(), "state": state(&tm, i),
+                       "consumed": i.consumed,
                        "started": i.started, "batches": i.batches, "added": i.added, "merged": i.merged,
                        "replaced": i.replaced, "skipped": i.skipped, "rejected": i.rejected})
             })
@@ -56,7 +57,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 "  #{} {} ({}, source {}): {} batches, {} added, {} merged, {} replaced, {} skipped, {} rejected",
                 i.id,
                 i.meta.file,
-                i.state.name(),
+                state(&tm, i),
                 i.meta.src,
                 i.batches,
                 i.added,
@@ -66,9 +67,39 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 i.rejected
             )?;
         }
+        if let Some(advice) = interrupted_advice(&tm, &stats.imports) {
+            writeln!(w, "{advice}")?;
+        }
     }
     w.flush()?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// An import's state as shown: an open import whose process is gone is
+/// `interrupted`.
+fn state(tm: &Tm, import: &tmkit_engine::ImportInfo) -> &'static str {
+    if tm.interrupted(import) {
+        "interrupted"
+    } else {
+        import.state.name()
+    }
+}
+
+/// What to do about interrupted imports, said once under the list.
+fn interrupted_advice(tm: &Tm, imports: &[tmkit_engine::ImportInfo]) -> Option<String> {
+    let ids: Vec<String> = imports
+        .iter()
+        .filter(|i| tm.interrupted(i))
+        .map(|i| format!("#{}", i.id))
+        .collect();
+    (!ids.is_empty()).then(|| {
+        format!(
+            "interrupted imports ({}) keep the units they stored: `tmkit import FILE --resume` \
+             goes on with one, importing FILE again without --resume replaces it, \
+             `tmkit delete --import N` removes its units",
+            ids.join(", ")
+        )
+    })
 }
 
 fn human_bytes(n: u64) -> String {

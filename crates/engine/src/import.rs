@@ -12,14 +12,17 @@ use std::{
 
 use serde::Serialize;
 use tmkit_core::{Lang, Tu};
-use tmkit_store::{ImportMeta, OnDuplicate, Store};
+use tmkit_store::{ImportMeta, ImportState, OnDuplicate, SourceFile, Store};
 use tmkit_tmx::TmxReader;
 
 use crate::{
-    sharing,
+    sharing::{self, Event},
     tsv::{tsv_units, TsvUnits},
     Error, Result, Tm,
 };
+
+/// Where each buffered unit starts in its file (line, column), when known.
+type Positions = Vec<Option<(u64, u64)>>;
 
 /// How many units go into one atomic write.
 const BATCH: usize = 10_000;
@@ -35,8 +38,12 @@ pub struct ImportOptions {
     pub on_duplicate: OnDuplicate,
     /// Make any problem fatal: nothing is imported from a file with a broken unit.
     pub strict: bool,
-    /// Go on with an interrupted import of the same file instead of starting
-    /// a new one: the units its committed batches hold are not read again.
+    /// Go on with an interrupted import of the same file (the same
+    /// canonical path, size and modification time) instead of starting a
+    /// new one: the units its stored batches hold are not stored again. A
+    /// file fully imported already imports nothing; a file changed since is
+    /// refused. Without it, an interrupted import of the file is rolled back
+    /// before the file is imported again.
     pub resume: bool,
 }
 
@@ -66,6 +73,11 @@ pub struct ImportSummary {
     /// Set when the file could not be imported at all; the store is unchanged.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fatal: Option<String>,
+    /// With `--resume`, when the file (the same path, size and modification
+    /// time) was fully imported already: the id of that import. Nothing was
+    /// read or stored.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub already_imported: Option<u64>,
 }
 
 impl Tm {
@@ -112,6 +124,26 @@ impl Tm {
                 TmxReader::from_reader(counted, &file)?.strict(opts.strict),
             ))
         };
+        let source = SourceFile::of(path).map_err(|e| Error::io(path, e))?;
+        self.import_input(file, Some(source), input, opts, &mut |units| {
+            progress(Progress {
+                units,
+                bytes_read: bytes_read.load(Ordering::Relaxed),
+                bytes_total,
+            })
+        })
+    }
+
+    /// The import pipeline over units read from `input`, the file `file`
+    /// whose identity (the key to resume) is `source`.
+    fn import_input(
+        &self,
+        file: String,
+        source: Option<SourceFile>,
+        input: Input,
+        opts: &ImportOptions,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<ImportSummary> {
         let _writer = sharing::lock_writer(&self.path)?;
         let mut summary = ImportSummary {
             file,
@@ -121,14 +153,50 @@ impl Tm {
         // Units an interrupted import of this file already stored: read
         // again, not stored again.
         let mut already = 0;
-        if opts.resume {
-            if let Some(info) = self.store()?.resume_point(&summary.file)? {
-                import = Some(info.id);
-                already = info.consumed;
-                summary.imported = info.added + info.merged + info.replaced;
-                summary.resumed_after = Some(info.consumed);
+        let key = source.as_ref().map_or(&summary.file, |s| &s.path).clone();
+        match self.store()?.last_import(&key)? {
+            Some(info) if info.state == ImportState::Open => {
+                let change = match (&info.meta.source, &source) {
+                    (Some(then), Some(now)) => then.change(now),
+                    _ => None,
+                };
+                if opts.resume {
+                    if let Some(change) = change {
+                        return Err(Error::Usage(format!(
+                            "{}: cannot resume import #{}: the file changed since it stored its \
+                             first {} units ({change}); import it again without --resume, which \
+                             first removes what import #{} stored",
+                            summary.file, info.id, info.consumed, info.id
+                        )));
+                    }
+                    import = Some(info.id);
+                    already = info.consumed;
+                    summary.imported = info.added + info.merged + info.replaced;
+                    summary.resumed_after = Some(info.consumed);
+                } else {
+                    // Importing the file again from the start: what the
+                    // interrupted import stored would be stored twice.
+                    let removed = self.store()?.abort_import(info.id)?;
+                    summary.warnings.push(format!(
+                        "{}: import #{} of this file was interrupted after {} units; its {removed} \
+                         new units were removed before importing the file again (--resume goes \
+                         on with an interrupted import instead)",
+                        summary.file, info.id, info.consumed
+                    ));
+                }
             }
+            Some(info)
+                if opts.resume
+                    && info.state == ImportState::Committed
+                    && source.is_some()
+                    && info.meta.source == source =>
+            {
+                summary.already_imported = Some(info.id);
+                return Ok(summary);
+            }
+            _ => {}
         }
+        let mut stored = already;
         // Reading (decompressing, decoding, parsing) runs on its own thread,
         // so that it overlaps with the store's work on the other core.
         let (tx, rx) = std::sync::mpsc::sync_channel::<Chunk>(8);
@@ -137,47 +205,88 @@ impl Tm {
         let mut buf: Vec<Tu> = Vec::with_capacity(BATCH);
         // Where each buffered unit starts in the file (TMX), for the units
         // the store refuses.
-        let mut buf_at: Vec<Option<(u64, u64)>> = Vec::with_capacity(BATCH);
+        let mut buf_at: Positions = Vec::with_capacity(BATCH);
         let mut fatal = None;
-        'chunks: for chunk in rx.iter() {
-            src_lang = src_lang.or(chunk.src_lang);
-            for (item, at) in chunk.items.into_iter().zip(chunk.at) {
-                summary.tus += 1;
-                match item {
-                    Ok(_) if already > 0 => already -= 1,
-                    Ok(tu) => {
-                        buf.push(tu);
-                        buf_at.push(at);
-                    }
-                    Err((message, is_fatal)) if is_fatal || opts.strict => {
-                        fatal = Some(message);
-                        break 'chunks;
-                    }
-                    Err((message, _)) => {
-                        summary.errors.push(message);
-                        summary.skipped += 1;
-                    }
-                }
-                if buf.len() == BATCH {
-                    self.flush_batch(
-                        &mut import,
-                        src_lang.as_ref(),
-                        opts,
-                        (&mut buf, &mut buf_at),
-                        &mut summary,
-                    )?;
-                    self.step_aside_if_asked()?;
-                }
+        let mut store_units = |buf: &mut Vec<Tu>,
+                               at: &mut Positions,
+                               import: &mut Option<u64>,
+                               src_lang: Option<&Lang>,
+                               summary: &mut ImportSummary|
+         -> Result<()> {
+            let n = buf.len() as u64;
+            self.flush_batch(import, source.as_ref(), src_lang, opts, (buf, at), summary)?;
+            stored += n;
+            if let (Some(id), true) = (*import, n > 0 && sharing::verbose()) {
+                self.store()?.flush()?;
+                sharing::notify(Event::Stored {
+                    file: summary.file.clone(),
+                    import: id,
+                    units: stored,
+                });
             }
-            progress(Progress {
-                units: summary.tus,
-                bytes_read: bytes_read.load(Ordering::Relaxed),
-                bytes_total,
-            });
-        }
+            Ok(())
+        };
+        let mut run = || -> Result<()> {
+            'chunks: for chunk in rx.iter() {
+                src_lang = src_lang.clone().or(chunk.src_lang);
+                for (item, at) in chunk.items.into_iter().zip(chunk.at) {
+                    summary.tus += 1;
+                    match item {
+                        Ok(_) if already > 0 => already -= 1,
+                        Ok(tu) => {
+                            buf.push(tu);
+                            buf_at.push(at);
+                        }
+                        Err((message, is_fatal)) if is_fatal || opts.strict => {
+                            fatal = Some(message);
+                            break 'chunks;
+                        }
+                        Err((message, _)) => {
+                            summary.errors.push(message);
+                            summary.skipped += 1;
+                        }
+                    }
+                    if buf.len() == BATCH {
+                        store_units(
+                            &mut buf,
+                            &mut buf_at,
+                            &mut import,
+                            src_lang.as_ref(),
+                            &mut summary,
+                        )?;
+                        self.step_aside_if_asked()?;
+                    }
+                }
+                progress(summary.tus);
+            }
+            Ok(())
+        };
+        let ran = run();
         // Dropping the receiver stops a reader that is still going.
         drop(rx);
-        summary.warnings = reader.join().unwrap_or_default();
+        match reader.join() {
+            Ok(warnings) => summary.warnings.extend(warnings),
+            // A reader that panicked read part of the file at most: nothing
+            // of it may stay, as for a file cut short.
+            Err(panic) => {
+                let why = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "no message".into());
+                fatal = fatal.or(Some(format!(
+                    "{}: reading stopped on an internal error after {} units ({why})",
+                    summary.file, summary.tus
+                )));
+            }
+        }
+        if let Err(e) = ran {
+            // The store failed: undo what this import stored, if it can.
+            if let Some(id) = import {
+                let _ = self.store().map(|s| s.abort_import(id));
+            }
+            return Err(e);
+        }
         if let Some(message) = fatal {
             summary.errors.push(message.clone());
             if let Some(id) = import {
@@ -189,11 +298,11 @@ impl Tm {
             summary.fatal = Some(message);
             return Ok(summary);
         }
-        self.flush_batch(
+        store_units(
+            &mut buf,
+            &mut buf_at,
             &mut import,
             src_lang.as_ref(),
-            opts,
-            (&mut buf, &mut buf_at),
             &mut summary,
         )?;
         if let Some(id) = import {
@@ -204,12 +313,14 @@ impl Tm {
 
     /// Writes the buffered units as one atomic batch, starting the import on
     /// the first one (once the file's source language is known).
+    #[allow(clippy::too_many_arguments)]
     fn flush_batch(
         &self,
         import: &mut Option<u64>,
+        source: Option<&SourceFile>,
         file_src: Option<&Lang>,
         opts: &ImportOptions,
-        (buf, at): (&mut Vec<Tu>, &mut Vec<Option<(u64, u64)>>),
+        (buf, at): (&mut Vec<Tu>, &mut Positions),
         summary: &mut ImportSummary,
     ) -> Result<()> {
         if buf.is_empty() {
@@ -229,9 +340,9 @@ impl Tm {
                             summary.file
                         ))
                     })?;
-                let id = self.store()?.begin_import(
-                    &ImportMeta::new(summary.file.clone(), src).policy(opts.on_duplicate),
-                )?;
+                let mut meta = ImportMeta::new(summary.file.clone(), src).policy(opts.on_duplicate);
+                meta.source = source.cloned();
+                let id = self.store()?.begin_import(&meta)?;
                 *import = Some(id);
                 id
             }
@@ -300,6 +411,9 @@ pub(crate) type UnitResult = std::result::Result<Tu, (String, bool)>;
 enum Input {
     Tmx(Box<TmxReader<'static>>),
     Tsv(Box<TsvUnits>),
+    /// Units from anywhere: the tests' inputs that fail on purpose.
+    #[cfg(test)]
+    Units(Box<dyn Iterator<Item = UnitResult> + Send>),
 }
 
 /// Units read ahead by the reader thread, with the file's source language
@@ -348,6 +462,8 @@ impl Input {
                 .next()
                 .map(|r| r.map_err(|e| (e.to_string(), e.is_fatal()))),
             Input::Tsv(lines) => lines.next(),
+            #[cfg(test)]
+            Input::Units(units) => units.next(),
         }
     }
 
@@ -355,7 +471,7 @@ impl Input {
     fn position(&mut self) -> Option<(u64, u64)> {
         match self {
             Input::Tmx(reader) => Some(reader.unit_position()),
-            Input::Tsv(_) => None,
+            _ => None,
         }
     }
 
@@ -363,6 +479,8 @@ impl Input {
         match self {
             Input::Tmx(reader) => reader.source_lang().cloned(),
             Input::Tsv(_) => None,
+            #[cfg(test)]
+            Input::Units(_) => None,
         }
     }
 
@@ -370,6 +488,78 @@ impl Input {
         match self {
             Input::Tmx(reader) => reader.warnings().iter().map(|d| d.to_string()).collect(),
             Input::Tsv(units) => units.warnings(),
+            #[cfg(test)]
+            Input::Units(_) => vec![],
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lang(s: &str) -> Lang {
+        Lang::parse(s).unwrap()
+    }
+
+    /// `n` good units, then `last`.
+    fn units_then(n: u64, last: Option<UnitResult>) -> Input {
+        let good = (0..n).map(|i| {
+            Ok(Tu::bilingual(
+                lang("fr"),
+                format!("Phrase {i}.").as_str(),
+                lang("en"),
+                format!("Sentence {i}.").as_str(),
+            ))
+        });
+        Input::Units(Box::new(good.chain(last)))
+    }
+
+    fn opts() -> ImportOptions {
+        ImportOptions {
+            src_lang: Some(lang("fr")),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_reader_that_panics_fails_the_import_and_leaves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let tm = Tm::create(dir.path()).unwrap();
+        // Past two batches, so that units were stored before the panic.
+        let panicking = Input::Units(Box::new(
+            match units_then(25_000, None) {
+                Input::Units(units) => units,
+                _ => unreachable!(),
+            }
+            .chain(std::iter::from_fn(|| panic!("decoder bug"))),
+        ));
+        let summary = tm
+            .import_input("a.tmx".into(), None, panicking, &opts(), &mut |_| {})
+            .unwrap();
+        let fatal = summary.fatal.expect("the import failed");
+        assert!(
+            fatal.contains("a.tmx") && fatal.contains("decoder bug"),
+            "{fatal}"
+        );
+        assert_eq!(summary.imported, 0);
+        let stats = tm.stats().unwrap();
+        assert_eq!(stats.units, 0, "the file's units were rolled back");
+        assert_eq!(stats.imports[0].state, ImportState::Aborted);
+    }
+
+    #[test]
+    fn a_read_error_after_some_units_fails_the_import_and_leaves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let tm = Tm::create(dir.path()).unwrap();
+        let failing = units_then(
+            12_000,
+            Some(Err(("a.tsv:12001: cannot read: disk gone".into(), true))),
+        );
+        let summary = tm
+            .import_input("a.tsv".into(), None, failing, &opts(), &mut |_| {})
+            .unwrap();
+        assert!(summary.fatal.unwrap().contains("disk gone"));
+        assert_eq!(tm.stats().unwrap().units, 0);
     }
 }

@@ -104,7 +104,7 @@ mod tests {
     #[test]
     fn a_lexicon_built_for_general_tags_serves_regional_ones() {
         let dir = tempfile::tempdir().unwrap();
-        let tm = Tm::open(&dir.path().join("tm")).unwrap();
+        let tm = Tm::create(&dir.path().join("tm")).unwrap();
         let units = (0..20)
             .map(|i| {
                 Tu::bilingual(

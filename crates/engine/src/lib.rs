@@ -32,7 +32,7 @@ let alignment = align(
 assert_eq!(alignment.links.len(), 2);
 
 let dir = tempfile::tempdir().unwrap();
-let tm = Tm::open(&dir.path().join("tm")).unwrap();
+let tm = Tm::create(&dir.path().join("tm")).unwrap();
 tm.add_units("example", &fr, alignment.units(&fr, &en)).unwrap();
 let memory = tm.memory(&fr, &en, Default::default()).unwrap();
 let hits = memory.lookup("Il fait très beau.", 5, 50).unwrap();
@@ -50,13 +50,16 @@ pub use crate::{
     import::{ImportOptions, ImportSummary, Progress},
     lexicon::{lexicon_path, read_dictionary},
     lookup::{ConcordanceMatch, Match, Memory},
+    sharing::{set_observer, Event, Observer},
     text::{Sentence, Splitter},
     tm::Tm,
     tsv::{tsv_field, tsv_text},
 };
 pub use tmkit_align::{parse_links, score_links, Aligner, Lexicon, Link, Prf, Scores};
 pub use tmkit_fuzzy::{highlight, Analysis, Band, Hit, Scorer, Tally};
-pub use tmkit_store::{DedupeReport, Fault, Filter, ImportInfo, OnDuplicate, Stats};
+pub use tmkit_store::{
+    DedupeReport, Fault, Filter, ImportInfo, ImportState, OnDuplicate, Salvage, Stats,
+};
 
 mod align;
 mod error;

@@ -14,13 +14,145 @@
 //! to a process that is gone, and is removed.
 
 use std::{
+    fmt,
     fs::{self, File, OpenOptions},
     io::{Read, Write},
     path::{Path, PathBuf},
+    sync::OnceLock,
     time::{Duration, Instant},
 };
 
+use tmkit_store::SledStore;
+
 use crate::{Error, Result};
+
+/// Something a person watching a command may want to know while it waits
+/// or works: what [`set_observer`] is told.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Event {
+    /// Another process has the store open; this one waits its turn (told
+    /// once, after a second of waiting).
+    Waiting {
+        /// The store.
+        path: PathBuf,
+        /// The process holding it, as the store's lock file says.
+        pid: Option<u32>,
+    },
+    /// This process holds the store (told only to a verbose observer).
+    Opened {
+        /// The store.
+        path: PathBuf,
+    },
+    /// An import's units so far are on disk: a crash from here on keeps
+    /// them, and `--resume` goes on after them (told only to a verbose
+    /// observer, for which each batch is flushed before it is told).
+    Stored {
+        /// The file being imported.
+        file: String,
+        /// The import.
+        import: u64,
+        /// Units of the file stored so far.
+        units: u64,
+    },
+}
+
+impl fmt::Display for Event {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Event::Waiting { path, pid } => write!(
+                f,
+                "waiting for {} to close the store {}…",
+                pid.map_or("another process".to_string(), |p| format!("process {p}")),
+                path.display()
+            ),
+            Event::Opened { path } => write!(
+                f,
+                "process {} holds the store {}",
+                std::process::id(),
+                path.display()
+            ),
+            Event::Stored {
+                file,
+                import,
+                units,
+            } => write!(f, "{file}: import #{import}: {units} units on disk"),
+        }
+    }
+}
+
+/// Who is told of [`Event`]s, and whether the verbose ones are wanted.
+#[derive(Clone, Copy, Debug)]
+pub struct Observer {
+    /// Called with each event.
+    pub notify: fn(&Event),
+    /// Whether [`Event::Opened`] and [`Event::Stored`] are wanted too (each
+    /// import batch is then flushed before it is told, which costs a disk
+    /// sync per batch).
+    pub verbose: bool,
+}
+
+static OBSERVER: OnceLock<Observer> = OnceLock::new();
+
+/// Sets the observer of this process's events, once; later calls are
+/// ignored. Without one, events go nowhere.
+pub fn set_observer(observer: Observer) {
+    let _ = OBSERVER.set(observer);
+}
+
+/// Whether the verbose events are wanted.
+pub(crate) fn verbose() -> bool {
+    OBSERVER.get().is_some_and(|o| o.verbose)
+}
+
+/// Tells the observer, if any, of `event` (verbose ones only when wanted).
+pub(crate) fn notify(event: Event) {
+    if let Some(o) = OBSERVER.get() {
+        if o.verbose || matches!(event, Event::Waiting { .. }) {
+            (o.notify)(&event);
+        }
+    }
+}
+
+/// How long a process waits before it says that it waits.
+const QUIET_WAIT: Duration = Duration::from_secs(1);
+
+/// Opens the store in `dir` with `open` (creating it or not), waiting while
+/// another process holds it: a reader or a writer that has not reached its
+/// writer lock yet (or has released it and not yet exited) closes it soon;
+/// an importer is asked to step aside with a ticket (unless `importing`:
+/// the importer itself opens the store again after stepping aside),
+/// returned with the store. Gives up after [`READER_WAIT`].
+pub(crate) fn open_shared(
+    dir: &Path,
+    open: fn(&Path) -> tmkit_store::Result<SledStore>,
+    importing: bool,
+) -> Result<(SledStore, Option<Ticket>)> {
+    let started = Instant::now();
+    let mut ticket = None;
+    let mut told = false;
+    loop {
+        match open(dir) {
+            Ok(store) => {
+                notify(Event::Opened {
+                    path: dir.to_path_buf(),
+                });
+                return Ok((store, ticket));
+            }
+            Err(tmkit_store::Error::Locked { path, pid }) if started.elapsed() < READER_WAIT => {
+                if !importing && ticket.is_none() && writer_elsewhere(dir) {
+                    ticket = Some(take_ticket(dir)?);
+                }
+                if !told && started.elapsed() >= QUIET_WAIT {
+                    told = true;
+                    notify(Event::Waiting { path, pid });
+                }
+                std::thread::sleep(Duration::from_millis(25));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
 
 const WRITER: &str = "tmkit.writer";
 const READERS: &str = "tmkit.readers";
@@ -131,19 +263,6 @@ pub(crate) fn readers_waiting(dir: &Path) -> bool {
 pub(crate) fn wait_for_readers(dir: &Path) {
     while readers_waiting(dir) {
         std::thread::sleep(Duration::from_millis(25));
-    }
-}
-
-/// Tries `open` until it stops failing with a lock error or the wait is over.
-pub(crate) fn open_when_free<T>(mut open: impl FnMut() -> Result<T>) -> Result<T> {
-    let deadline = Instant::now() + READER_WAIT;
-    loop {
-        match open() {
-            Err(Error::Store(tmkit_store::Error::Locked { .. })) if Instant::now() < deadline => {
-                std::thread::sleep(Duration::from_millis(25));
-            }
-            other => return other,
-        }
     }
 }
 

@@ -8,10 +8,60 @@ use std::{
 
 use tmkit_core::{Lang, Tu};
 use tmkit_store::{
-    DedupeReport, Fault, Filter, ImportMeta, OnDuplicate, PutReport, SledStore, Stats, Store,
+    DedupeReport, Fault, Filter, ImportInfo, ImportMeta, ImportState, OnDuplicate, PutReport,
+    Record, Salvage, SledStore, Stats, Store,
 };
+use tmkit_tmx::{TmxWriter, WriteOptions};
 
 use crate::{sharing, Error, Result};
+
+/// Writes the units `salvage` hands over as TMX with markup to `w`, its
+/// header's source language that of the first unit.
+fn write_salvage(
+    w: &mut dyn std::io::Write,
+    salvage: impl FnOnce(
+        &mut dyn FnMut(Record) -> tmkit_store::Result<()>,
+    ) -> tmkit_store::Result<Salvage>,
+) -> Result<Salvage> {
+    let mut writer: Option<TmxWriter<&mut dyn std::io::Write>> = None;
+    let mut out = Some(w);
+    // The output's error, kept aside while the walk is stopped.
+    let mut failed = None;
+    let stop = || tmkit_store::Error::Corrupt {
+        what: "salvage stopped".into(),
+    };
+    let report = salvage(&mut |record| {
+        let written = match writer.as_mut() {
+            Some(writer) => writer.write_tu(&record.tu),
+            None => {
+                let mut opts = WriteOptions::new(record.src.clone());
+                opts.markup = true;
+                let w = out.take().unwrap_or_else(|| unreachable!("taken once"));
+                TmxWriter::new(w, opts).and_then(|new| writer.insert(new).write_tu(&record.tu))
+            }
+        };
+        written.map_err(|e| {
+            failed = Some(e);
+            stop()
+        })
+    });
+    if let Some(e) = failed {
+        return Err(e.into());
+    }
+    let report = report?;
+    match (writer, out) {
+        (Some(writer), _) => {
+            writer.finish()?;
+        }
+        // Nothing readable: still a valid, empty document.
+        (None, Some(w)) => {
+            let en = Lang::parse("en").unwrap_or_else(|_| unreachable!("a valid tag"));
+            TmxWriter::new(w, WriteOptions::new(en))?.finish()?;
+        }
+        (None, None) => {}
+    }
+    Ok(report)
+}
 
 /// An opened translation memory (a sled store on disk).
 pub struct Tm {
@@ -37,21 +87,29 @@ impl std::ops::Deref for StoreRef<'_> {
 }
 
 impl Tm {
-    /// Opens the store in `path`, creating it when absent.
+    /// Opens the store in `path`, which must exist: a missing path, a file
+    /// or a directory that holds no store is an error naming the path
+    /// ([`tmkit_store::Error::NoStore`]), so that a mistyped `--db` does not
+    /// leave an empty store behind. For commands that read.
     ///
-    /// When another process is importing into the store, this waits (up to
-    /// two minutes) for the importer to step aside between two batches; the
-    /// import goes on once this `Tm` is dropped.
+    /// While another process has the store open, this waits its turn (up to
+    /// two minutes; the observer is told after a second): an importing
+    /// process is asked to step aside between two batches, and goes on once
+    /// this `Tm` is dropped.
     pub fn open(path: &Path) -> Result<Tm> {
-        let (store, ticket) = match SledStore::open(path) {
-            Ok(store) => (store, None),
-            Err(tmkit_store::Error::Locked { .. }) if sharing::writer_elsewhere(path) => {
-                let ticket = sharing::take_ticket(path)?;
-                let store = sharing::open_when_free(|| Ok(SledStore::open(path)?))?;
-                (store, Some(ticket))
-            }
-            Err(e) => return Err(e.into()),
-        };
+        Tm::open_with(path, SledStore::open_existing)
+    }
+
+    /// Opens the store in `path`, creating it when `path` does not exist or
+    /// is an empty directory; anything else that is not a store (a file, a
+    /// directory of other files) is refused, not written over. For commands
+    /// that write units (import, align). Waits as [`Tm::open`] does.
+    pub fn create(path: &Path) -> Result<Tm> {
+        Tm::open_with(path, SledStore::open)
+    }
+
+    fn open_with(path: &Path, open: fn(&Path) -> tmkit_store::Result<SledStore>) -> Result<Tm> {
+        let (store, ticket) = sharing::open_shared(path, open, false)?;
         Ok(Tm {
             store: RwLock::new(Some(store)),
             path: path.to_path_buf(),
@@ -84,7 +142,7 @@ impl Tm {
             }
         }
         sharing::wait_for_readers(&self.path);
-        let store = sharing::open_when_free(|| Ok(SledStore::open(&self.path)?))?;
+        let (store, _) = sharing::open_shared(&self.path, SledStore::open_existing, true)?;
         *self.store.write().unwrap_or_else(|e| e.into_inner()) = Some(store);
         Ok(())
     }
@@ -127,9 +185,44 @@ impl Tm {
         Ok(())
     }
 
-    /// Checks the store's integrity; empty when it is sound.
+    /// Checks the store's integrity; empty when it is sound. Damaged data
+    /// that sled cannot read is a fault ([`Fault::Unreadable`]) that says
+    /// how many units can still be saved with [`Tm::salvage`].
     pub fn check(&self) -> Result<Vec<Fault>> {
         Ok(self.store()?.check()?)
+    }
+
+    /// Writes every unit that can still be read from the store in `path` to
+    /// `w` as TMX 1.4b with inline markup, every variant kept; returns what
+    /// was saved and what was lost. For a damaged store: import the file
+    /// into a new one. A store sled opens is read unit block by unit block,
+    /// skipping what sled cannot read ([`Tm::open`], then
+    /// `SledStore::salvage`), as sled recovers it when that is an older
+    /// state than the last one written; one sled cannot open is read from
+    /// its files without sled (`SledStore::salvage_files`).
+    pub fn salvage(path: &Path, w: &mut dyn std::io::Write) -> Result<Salvage> {
+        match Tm::open(path) {
+            Ok(tm) => {
+                let store = tm.store()?;
+                write_salvage(w, |save| store.salvage(save))
+            }
+            Err(Error::Store(tmkit_store::Error::Damaged { at_open: true, .. })) => {
+                write_salvage(w, |save| SledStore::salvage_files(path, save))
+            }
+            Err(Error::Store(tmkit_store::Error::RolledBack { .. })) => {
+                let store = SledStore::open_recovered(path)?;
+                write_salvage(w, |save| store.salvage(save))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Whether `import`, recorded as open, is not running: its process
+    /// ended (a crash, a kill) before it committed. Such an import keeps
+    /// the units it stored until `--resume` goes on with it, a new import
+    /// of the same file rolls it back, or `tmkit delete --import N`.
+    pub fn interrupted(&self, import: &ImportInfo) -> bool {
+        import.state == ImportState::Open && !sharing::writer_elsewhere(&self.path)
     }
 
     /// Deletes the units `filter` selects; returns how many.

@@ -419,6 +419,28 @@ pub(crate) fn decode_import(id: u64, bytes: &[u8]) -> Result<ImportInfo> {
     Ok(info)
 }
 
+/// The record whose length prefix starts at byte `at` of `bytes`, and the
+/// byte after it, if one does: what a salvage of sled's files looks for.
+/// A cheap test of the source language's tag comes first, so that most
+/// bytes cost no decoding.
+pub(crate) fn record_at(bytes: &[u8], at: usize) -> Option<(Record, usize)> {
+    let mut r = Reader::new(bytes.get(at..)?);
+    let len = usize::try_from(r.uint().ok()?).ok()?;
+    let start = at + r.pos;
+    let end = start.checked_add(len).filter(|&e| e <= bytes.len())?;
+    let tag = *bytes.get(start)? as usize;
+    let tag_ok = (2..=35).contains(&tag)
+        && bytes
+            .get(start + 1..start + 1 + tag)
+            .is_some_and(|t| t.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'-'));
+    if !tag_ok || len <= tag + 1 {
+        return None;
+    }
+    decode_record(TuId(0), &bytes[start..end])
+        .ok()
+        .map(|rec| (rec, end))
+}
+
 /// Encodes the identity of an import's file (stored under its own key, so
 /// that import values keep the layout of format version 1).
 pub(crate) fn encode_source(source: &SourceFile) -> Vec<u8> {

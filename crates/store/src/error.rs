@@ -25,9 +25,32 @@ pub enum Error {
         path: PathBuf,
         /// What sled reported, and where.
         detail: String,
-        /// Whether the damage stops sled from opening the store at all (no
-        /// unit can be read), rather than from reading some of it.
+        /// Whether sled cannot open the store at all: only
+        /// [`SledStore::salvage_files`](crate::SledStore::salvage_files) can
+        /// save its units.
         at_open: bool,
+    },
+    /// sled's log is damaged, and sled recovered the store as it was before
+    /// the damaged part: what was written after it is lost (sled erases it
+    /// on opening). Found by comparing sled's counters with those the last
+    /// flush recorded in the store's `tmkit.mark`.
+    #[error(
+        "store {} is damaged: sled recovered an older state than the one last written \
+         (its {counter} is {found}, it was {flushed}) and dropped what came after the damaged \
+         part of its log; `tmkit check --db {0} --salvage FILE.tmx` saves what it still holds, \
+         to import into a new store; the rest must come from a backup of the directory, or \
+         from importing its files again",
+        path.display()
+    )]
+    RolledBack {
+        /// The store directory.
+        path: PathBuf,
+        /// The counter found behind, e.g. `c/next_id`.
+        counter: &'static str,
+        /// Its value in the recovered store.
+        found: u64,
+        /// Its value when the last flush returned.
+        flushed: u64,
     },
     /// A file or directory of the store could not be read or written.
     #[error("{}: cannot {op}: {source}", path.display())]
@@ -132,8 +155,10 @@ fn damage_advice(path: &std::path::Path, at_open: bool) -> String {
     let p = path.display();
     if at_open {
         format!(
-            "sled cannot open it, so no unit can be read from it; restore the directory {p} \
-             from a backup, or import the TMX files it was built from into a new store (`tmkit import`)"
+            "sled cannot open it; `tmkit check --db {p} --salvage FILE.tmx` saves every \
+             unit still found in its files (older versions of changed units, and deleted units, \
+             may come back: look the file over), to import into a new store; or restore \
+             the directory from a backup"
         )
     } else {
         format!(

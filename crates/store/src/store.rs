@@ -183,7 +183,7 @@ impl SledStore {
     /// [`SledStore::open`] with a page cache of `cache_bytes` bytes.
     pub fn open_with_cache(path: &Path, cache_bytes: u64) -> Result<SledStore> {
         prepare(path, true)?;
-        SledStore::open_db(path, cache_bytes)
+        SledStore::open_db(path, cache_bytes, true)
     }
 
     /// Opens the store in directory `path`, which must hold one: a missing
@@ -192,10 +192,18 @@ impl SledStore {
     /// behind a mistyped path.
     pub fn open_existing(path: &Path) -> Result<SledStore> {
         prepare(path, false)?;
-        SledStore::open_db(path, DEFAULT_CACHE_BYTES)
+        SledStore::open_db(path, DEFAULT_CACHE_BYTES, true)
     }
 
-    fn open_db(path: &Path, cache_bytes: u64) -> Result<SledStore> {
+    /// Opens an existing store as sled recovers it, even when that is an
+    /// older state than the one last written ([`Error::RolledBack`]): to
+    /// save what it still holds with [`SledStore::salvage`].
+    pub fn open_recovered(path: &Path) -> Result<SledStore> {
+        prepare(path, false)?;
+        SledStore::open_db(path, DEFAULT_CACHE_BYTES, false)
+    }
+
+    fn open_db(path: &Path, cache_bytes: u64, check_mark: bool) -> Result<SledStore> {
         // A handle of this process that was just dropped may keep sled's file
         // lock for a moment, until sled's background flusher lets go of the
         // database: that case (the lock file gone, or naming this process) is
@@ -232,7 +240,11 @@ impl SledStore {
             op: "write the pid of this process",
             source,
         })?;
-        let core = Core::new(SledBackend::new(db, path)?, path)?;
+        let backend = SledBackend::new(db, path)?;
+        if check_mark {
+            backend.check_mark()?;
+        }
+        let core = Core::new(backend, path)?;
         Ok(SledStore {
             core,
             path: path.to_path_buf(),
@@ -274,6 +286,56 @@ fn catch_sled_panic<T>(path: &Path, f: impl FnOnce() -> T) -> Result<T> {
             at_open: true,
         }
     })
+}
+
+impl SledStore {
+    /// Reads every unit found in the files of the store in `path` without
+    /// sled, for a store sled cannot give whole (an [`Error::Damaged`] on
+    /// opening): sled's log keeps each unit as its encoded bytes, which are
+    /// looked for at every byte of its files. Units are handed to `save` in
+    /// the order they were written, each distinct one once, with ids
+    /// counted from 0 in that order. As the log also holds the versions a
+    /// unit had before it was merged or overwritten, and units since
+    /// deleted, these may come back. The store must not be in use.
+    pub fn salvage_files(
+        path: &Path,
+        save: &mut dyn FnMut(Record) -> Result<()>,
+    ) -> Result<Salvage> {
+        let mut files = vec![path.join("db")];
+        if let Ok(blobs) = fs::read_dir(path.join("blobs")) {
+            let mut more: Vec<PathBuf> = blobs.filter_map(|e| e.ok().map(|e| e.path())).collect();
+            more.sort();
+            files.extend(more);
+        }
+        let mut report = Salvage::default();
+        let mut seen = std::collections::HashSet::new();
+        for file in files {
+            let bytes = match fs::read(&file) {
+                Ok(bytes) => bytes,
+                Err(e) => {
+                    report
+                        .lost
+                        .push(format!("{}: cannot read: {e}", file.display()));
+                    continue;
+                }
+            };
+            let mut at = 0;
+            while at < bytes.len() {
+                match crate::codec::record_at(&bytes, at) {
+                    Some((mut rec, end)) => {
+                        if seen.insert(crate::core::fnv1a(&bytes[at..end])) {
+                            rec.id = tmkit_core::TuId(report.units);
+                            save(rec)?;
+                            report.units += 1;
+                        }
+                        at = end;
+                    }
+                    None => at += 1,
+                }
+            }
+        }
+        Ok(report)
+    }
 }
 
 /// What [`SledStore::salvage`] recovered.
