@@ -2,7 +2,8 @@
 //!
 //! sled 0.34 lets one process at a time open a database. So that a translator
 //! can look units up while a long import runs, the importing process steps
-//! aside when asked: a process that finds the store locked by an import
+//! aside when asked: a process that finds the store open in another one
+//! waits its turn ([`open_shared`]); when that one is an import, it
 //! leaves a *ticket* in `tmkit.readers/`, and the importer, between two
 //! atomic batches, closes the store until no live ticket remains, then opens
 //! it again and goes on. Writers exclude each other with a lock on

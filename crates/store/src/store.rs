@@ -48,7 +48,7 @@ pub trait Store: Send + Sync {
     /// returns how many units were removed.
     fn abort_import(&self, import: u64) -> Result<u64>;
     /// The latest import of `key`, whatever its state: `key` is the
-    /// canonical path of the file ([`SourceFile::path`]) for imports that
+    /// canonical path of the file ([`SourceFile::path`](crate::SourceFile::path)) for imports that
     /// recorded one, else the file name given ([`ImportMeta::key`]).
     fn last_import(&self, key: &str) -> Result<Option<ImportInfo>>;
     /// The latest import of `key` ([`Store::last_import`]) if it is still
