@@ -247,3 +247,37 @@ fn issue11_header_srclang_of_another_region_imports_and_refusals_have_positions(
     );
     assert!(!run.stderr.contains("of batch"), "{}", run.stderr);
 }
+
+/// The reader's size limits are import flags: a unit over one is skipped
+/// with its position and the others import.
+#[test]
+fn issue11_import_size_limits_are_flags() {
+    let dir = Dir::new();
+    let doc = units_doc(
+        "fr",
+        &[("fr", "Un."), ("fr", &"long ".repeat(30)), ("fr", "Deux.")],
+    );
+    dir.write("long.tmx", &doc);
+    let run = dir
+        .tmkit(&["import", "long.tmx", "--db", "tm", "--max-segment", "100"])
+        .expect_code(2);
+    assert!(
+        run.stderr.contains(
+            "long.tmx:6:24: the <seg> holds 150 bytes of text, more than the segment limit of 100"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(dir.units("tm"), 2);
+    dir.tmkit(&["import", "long.tmx", "--db", "all", "--max-segment", "1K"])
+        .ok();
+    assert_eq!(dir.units("all"), 3);
+    let run = dir
+        .tmkit(&["import", "long.tmx", "--db", "x", "--max-unit", "lots"])
+        .expect_code(2);
+    assert!(
+        run.stderr.contains("is not a size in bytes"),
+        "{}",
+        run.stderr
+    );
+}

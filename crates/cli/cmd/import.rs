@@ -51,6 +51,18 @@ pub struct Args {
     /// interrupted import of the file is rolled back first.
     #[arg(long)]
     resume: bool,
+    /// The most text one TMX segment may hold, in bytes (K, M, G suffixes
+    /// allowed); a unit with a longer segment is skipped and reported.
+    #[arg(long, value_name = "BYTES", default_value = "1M", value_parser = parse_bytes)]
+    max_segment: u64,
+    /// The most one TMX attribute value may hold, in bytes.
+    #[arg(long, value_name = "BYTES", default_value = "64K", value_parser = parse_bytes)]
+    max_attribute: u64,
+    /// The most one TMX unit (`<tu>` … `</tu>`) may take in the file, in
+    /// bytes; also the most any one text of a streamed file is read into
+    /// memory.
+    #[arg(long, value_name = "BYTES", default_value = "16M", value_parser = parse_bytes)]
+    max_unit: u64,
     /// Print one JSON summary line per file on stdout.
     #[arg(long)]
     json: bool,
@@ -59,13 +71,17 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
-    let opts = ImportOptions {
+    let mut opts = ImportOptions {
         src_lang: args.src_lang.clone(),
         tgt_lang: args.tgt_lang.clone(),
         on_duplicate: args.on_duplicate.into(),
         strict: args.strict,
         resume: args.resume,
+        limits: Default::default(),
     };
+    opts.limits.segment = args.max_segment;
+    opts.limits.attribute = args.max_attribute;
+    opts.limits.unit = args.max_unit;
     let tm = Tm::create(&args.store.path()?)?;
     let mut all_ok = true;
     let mut w = out::stdout();
@@ -135,4 +151,23 @@ fn report(args: &Args, s: &ImportSummary, w: &mut impl std::io::Write) -> Result
         )?;
     }
     Ok(())
+}
+
+/// A size in bytes: a number, optionally followed by K, M or G (powers of
+/// 1024).
+fn parse_bytes(s: &str) -> std::result::Result<u64, String> {
+    let t = s.trim();
+    let (digits, shift) = match t.chars().last().map(|c| c.to_ascii_uppercase()) {
+        Some('K') => (&t[..t.len() - 1], 10),
+        Some('M') => (&t[..t.len() - 1], 20),
+        Some('G') => (&t[..t.len() - 1], 30),
+        _ => (t, 0),
+    };
+    digits
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .and_then(|n| n.checked_mul(1 << shift))
+        .ok_or_else(|| format!("{s:?} is not a size in bytes (e.g. 1048576, 512K, 1M, 2G)"))
 }

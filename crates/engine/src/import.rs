@@ -45,6 +45,9 @@ pub struct ImportOptions {
     /// refused. Without it, an interrupted import of the file is rolled back
     /// before the file is imported again.
     pub resume: bool,
+    /// What one TMX unit, segment and attribute may hold (see
+    /// `docs/TMX.md`): a unit over a limit is skipped and reported.
+    pub limits: tmkit_tmx::Limits,
 }
 
 /// What an import did, per file.
@@ -99,7 +102,7 @@ impl Tm {
             .and_then(|n| n.to_str())
             .unwrap_or("")
             .to_ascii_lowercase();
-        let opened = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+        let opened = std::fs::File::open(path).map_err(|e| Error::io(path, "open", e))?;
         let bytes_total = opened.metadata().map(|m| m.len()).unwrap_or(0);
         let bytes_read = Arc::new(AtomicU64::new(0));
         let counted = Counted {
@@ -121,10 +124,12 @@ impl Tm {
             Input::Tsv(Box::new(tsv_units(counted, path, src, tgt)))
         } else {
             Input::Tmx(Box::new(
-                TmxReader::from_reader(counted, &file)?.strict(opts.strict),
+                TmxReader::from_reader(counted, &file)?
+                    .strict(opts.strict)
+                    .limits(opts.limits),
             ))
         };
-        let source = SourceFile::of(path).map_err(|e| Error::io(path, e))?;
+        let source = SourceFile::of(path).map_err(|e| Error::io(path, "look at", e))?;
         self.import_input(file, Some(source), input, opts, &mut |units| {
             progress(Progress {
                 units,
