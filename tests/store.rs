@@ -363,3 +363,42 @@ fn lookups_work_while_an_import_runs_and_a_second_writer_is_refused() {
     assert_eq!(dir.units("tm"), n);
     dir.tmkit(&["check", "--db", "tm"]).ok();
 }
+
+#[test]
+fn issue11_a_read_only_store_names_itself_and_says_what_to_do() {
+    // Permission bits do not stop root: the store is read by `nobody`
+    // (setpriv), and the test says it is skipped where that cannot be done.
+    let root = Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| o.stdout == b"0\n");
+    let setpriv = Command::new("setpriv").arg("--help").output().is_ok();
+    if !(root.unwrap_or(false) && setpriv) {
+        eprintln!("skipped: needs root and setpriv to run tmkit as another user");
+        return;
+    }
+    let dir = Dir::new();
+    dir.tsv_store("Bonjour.\tHello.\n");
+    let open_up = Command::new("chmod")
+        .args(["-R", "a+rX"])
+        .arg(dir.tmp.path())
+        .status()
+        .unwrap();
+    assert!(open_up.success());
+    let out = Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .arg(env!("CARGO_BIN_EXE_tmkit"))
+        .args(["stats", "--db"])
+        .arg(dir.path("tm"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "store {}: cannot open the database",
+            dir.path("tm").display()
+        )) && stderr.contains("must be writable, even to read"),
+        "{stderr}"
+    );
+}

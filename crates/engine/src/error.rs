@@ -8,10 +8,12 @@ use std::path::PathBuf;
 #[non_exhaustive]
 pub enum Error {
     /// A file could not be read or written.
-    #[error("{}: {source}", path.display())]
+    #[error("{}: cannot {op}: {source}", path.display())]
     Io {
         /// The file.
         path: PathBuf,
+        /// What was being done, e.g. `read`, `create the directory`.
+        op: &'static str,
         /// The cause.
         source: std::io::Error,
     },
@@ -40,9 +42,11 @@ pub enum Error {
 }
 
 impl Error {
-    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Error {
+    /// The error of doing `op` (`read`, `write`…) on `path`.
+    pub(crate) fn io(path: impl Into<PathBuf>, op: &'static str, source: std::io::Error) -> Error {
         Error::Io {
             path: path.into(),
+            op,
             source,
         }
     }

@@ -61,7 +61,7 @@ impl Tm {
             ExportFormat::Tsv => {
                 for record in units {
                     let tu = record?.tu;
-                    write_tsv_line(w, &tu, src, tgt).map_err(|e| Error::io(name, e))?;
+                    write_tsv_line(w, &tu, src, tgt).map_err(|e| Error::io(name, "write", e))?;
                     done.units += 1;
                 }
             }
@@ -101,7 +101,7 @@ pub fn write_tmx(w: &mut dyn Write, name: &Path, src: &Lang, units: &[Tu]) -> Re
 /// reported with the name of the output it went to.
 fn named(name: &Path) -> impl Fn(tmkit_tmx::Error) -> Error + '_ {
     move |e| match e {
-        tmkit_tmx::Error::Io { source, .. } => Error::io(name, source),
+        tmkit_tmx::Error::Io { source, .. } => Error::io(name, "write", source),
         e => e.into(),
     }
 }

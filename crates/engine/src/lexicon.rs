@@ -14,7 +14,7 @@ pub fn lexicon_path(store: &Path, src: &Lang, tgt: &Lang) -> PathBuf {
 /// Reads a dictionary file: tmkit's saved lexicons and `source<TAB>target`
 /// TSV, or hunalign's `target @ source` lines.
 pub fn read_dictionary(path: &Path) -> Result<Lexicon> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, "read", e))?;
     let hunalign =
         text.lines().any(|l| l.contains(" @ ")) && !text.lines().any(|l| l.contains('\t'));
     let parsed = if hunalign {
@@ -47,14 +47,14 @@ impl Tm {
         let lexicon = self.learn_lexicon(src, tgt)?;
         let path = lexicon_path(self.path(), src, tgt);
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+            std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, "create the directory", e))?;
         }
         let tmp = path.with_extension("partial");
-        let file = std::fs::File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
+        let file = std::fs::File::create(&tmp).map_err(|e| Error::io(&tmp, "create", e))?;
         lexicon
             .to_writer(std::io::BufWriter::new(file))
             .map_err(|e| Error::Usage(format!("{}: {e}", tmp.display())))?;
-        std::fs::rename(&tmp, &path).map_err(|e| Error::io(&path, e))?;
+        std::fs::rename(&tmp, &path).map_err(|e| Error::io(&path, "rename into place", e))?;
         Ok((path, lexicon.len()))
     }
 

@@ -176,11 +176,11 @@ pub(crate) fn lock_writer(dir: &Path) -> Result<WriterLock> {
         .create(true)
         .truncate(false)
         .open(&path)
-        .map_err(|e| Error::io(&path, e))?;
+        .map_err(|e| Error::io(&path, "open the writer lock", e))?;
     match file.try_lock() {
         Ok(()) => {
-            file.set_len(0).map_err(|e| Error::io(&path, e))?;
-            write!(file, "{}", std::process::id()).map_err(|e| Error::io(&path, e))?;
+            file.set_len(0).map_err(|e| Error::io(&path, "write", e))?;
+            write!(file, "{}", std::process::id()).map_err(|e| Error::io(&path, "write", e))?;
             Ok(WriterLock { _file: file })
         }
         Err(std::fs::TryLockError::WouldBlock) => {
@@ -192,7 +192,7 @@ pub(crate) fn lock_writer(dir: &Path) -> Result<WriterLock> {
                 pid.trim()
             )))
         }
-        Err(std::fs::TryLockError::Error(e)) => Err(Error::io(&path, e)),
+        Err(std::fs::TryLockError::Error(e)) => Err(Error::io(&path, "lock", e)),
     }
 }
 
@@ -224,15 +224,15 @@ impl Drop for Ticket {
 /// Leaves a ticket asking the importer of the store in `dir` to step aside.
 pub(crate) fn take_ticket(dir: &Path) -> Result<Ticket> {
     let readers = dir.join(READERS);
-    fs::create_dir_all(&readers).map_err(|e| Error::io(&readers, e))?;
+    fs::create_dir_all(&readers).map_err(|e| Error::io(&readers, "create the directory", e))?;
     let pid = std::process::id();
     // Locked before it gets its final name, so that an importer never sees a
     // ticket of a live process unlocked.
     let tmp = readers.join(format!("{pid}.new"));
-    let file = File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
-    file.lock().map_err(|e| Error::io(&tmp, e))?;
+    let file = File::create(&tmp).map_err(|e| Error::io(&tmp, "create", e))?;
+    file.lock().map_err(|e| Error::io(&tmp, "lock", e))?;
     let path = readers.join(format!("{pid}.ticket"));
-    fs::rename(&tmp, &path).map_err(|e| Error::io(&path, e))?;
+    fs::rename(&tmp, &path).map_err(|e| Error::io(&path, "rename into place", e))?;
     Ok(Ticket { path, _file: file })
 }
 

@@ -214,3 +214,31 @@ pub(crate) fn sled_error(path: &std::path::Path, op: &'static str, source: sled:
         },
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Permission bits do not stop root, who runs the tests: the message of
+    /// a read-only store is checked on the error sled would give.
+    #[test]
+    fn a_read_only_store_is_named_with_the_operation_and_what_to_do() {
+        let denied = std::io::Error::from(std::io::ErrorKind::PermissionDenied);
+        let err = sled_error(
+            std::path::Path::new("/srv/tm"),
+            OPEN,
+            sled::Error::Io(denied),
+        );
+        let msg = err.to_string();
+        assert!(
+            msg.starts_with("store /srv/tm: cannot open the database: "),
+            "{msg}"
+        );
+        assert!(msg.contains("must be writable, even to read"), "{msg}");
+        let full = std::io::Error::from(std::io::ErrorKind::StorageFull);
+        let msg =
+            sled_error(std::path::Path::new("tm"), "write", sled::Error::Io(full)).to_string();
+        assert!(msg.starts_with("store tm: cannot write: "), "{msg}");
+        assert!(msg.contains("disk is full"), "{msg}");
+    }
+}
