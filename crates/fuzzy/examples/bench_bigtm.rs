@@ -3,6 +3,7 @@
 //! ```text
 //! cargo run --release -p tmkit-fuzzy --example bench_bigtm -- \
 //!     [--lines N] [--holdout H] [--scorer tmkit] [--top 5] [--min 50] [--sample S]
+//!     [--queries Q] [--big-unit BYTES] [--long-query]
 //! ```
 //!
 //! Loads the first N lines of `bigtm.tsv.gz` (default: all) except H held-out
@@ -11,7 +12,14 @@
 //! and the held-out sources (no close match: the slow case), one at a time on
 //! one core, and prints per-query latency percentiles. On a sample of S
 //! queries of each kind (default 30) it also runs the full scan and reports
-//! how often the index's answer equals it.
+//! how often the index's answer equals it. `--queries Q` keeps the first Q
+//! queries of each kind (default: all).
+//!
+//! `--big-unit BYTES` adds one more unit of about BYTES bytes (the memory's
+//! first sources joined by spaces, under key `u64::MAX`): a single huge unit
+//! must not slow every lookup. `--long-query` then also looks that unit up
+//! with one word changed (a query as long as it), and reports the time and
+//! the process's peak memory (`VmHWM`) before and after.
 
 use std::collections::HashSet;
 use std::io::BufRead;
@@ -28,6 +36,9 @@ struct Args {
     top: usize,
     min: u8,
     sample: usize,
+    queries: usize,
+    big_unit: usize,
+    long_query: bool,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -38,9 +49,16 @@ fn parse_args() -> Result<Args, String> {
         top: 5,
         min: 50,
         sample: 30,
+        queries: usize::MAX,
+        big_unit: 0,
+        long_query: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
+        if flag == "--long-query" {
+            a.long_query = true;
+            continue;
+        }
         let value = it.next().ok_or_else(|| format!("{flag} needs a value"))?;
         let bad = |e: &dyn std::fmt::Display| format!("{flag} {value}: {e}");
         match flag.as_str() {
@@ -50,6 +68,8 @@ fn parse_args() -> Result<Args, String> {
             "--top" => a.top = value.parse().map_err(|e| bad(&e))?,
             "--min" => a.min = value.parse().map_err(|e| bad(&e))?,
             "--sample" => a.sample = value.parse().map_err(|e| bad(&e))?,
+            "--queries" => a.queries = value.parse().map_err(|e| bad(&e))?,
+            "--big-unit" => a.big_unit = value.parse().map_err(|e| bad(&e))?,
             _ => return Err(format!("unknown flag {flag}")),
         }
     }
@@ -67,6 +87,26 @@ fn cpu_ns() -> Option<u64> {
         .next()?
         .parse()
         .ok()
+}
+
+/// The process's peak resident memory so far, in MiB (Linux).
+fn peak_mib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    Some(line.split_whitespace().nth(1)?.parse::<u64>().ok()? >> 10)
+}
+
+/// About `bytes` bytes of the memory's sources joined by spaces.
+fn big_text(sources: &[String], bytes: usize) -> String {
+    let mut big = String::with_capacity(bytes + 1024);
+    for s in sources.iter().cycle() {
+        if big.len() >= bytes {
+            break;
+        }
+        big.push_str(s);
+        big.push(' ');
+    }
+    big
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
@@ -118,9 +158,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             dev.push((cols[3].parse()?, cols[4].to_owned()));
         }
     }
+    dev.truncate(args.queries);
     let keep: HashSet<usize> = dev.iter().map(|d| d.0).collect();
     let held: Vec<usize> = (n.saturating_sub(args.holdout)..n)
         .filter(|i| !keep.contains(i))
+        .take(args.queries)
         .collect();
     let held_set: HashSet<usize> = held.iter().copied().collect();
     println!(
@@ -139,6 +181,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         if !held_set.contains(&i) {
             index.add(i as u64, s);
         }
+    }
+    let big = (args.big_unit > 0).then(|| big_text(&sources, args.big_unit));
+    if let Some(big) = &big {
+        let t = Instant::now();
+        index.add(u64::MAX, big);
+        println!(
+            "added one unit of {} bytes ({} words) in {:.3} s",
+            big.len(),
+            big.split_whitespace().count(),
+            t.elapsed().as_secs_f64()
+        );
     }
     let added = t1.elapsed();
     index.build();
@@ -261,6 +314,30 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "  {name}: index = full scan on {same} of {total} sampled queries (top-1 score equal on {top1})"
         );
         report(&format!("  {name}: full scan"), brute);
+    }
+    if let (Some(big), true) = (&big, args.long_query) {
+        // One word changed in the middle, so that the match is not exact.
+        let mid = big.len() / 2;
+        let at = mid + big[mid..].find(' ').unwrap_or(0);
+        let query = format!("{}zzz{}", &big[..at], &big[at..]);
+        println!("peak memory before the long query: {:?} MiB", peak_mib());
+        let t = Instant::now();
+        let hits = index.search(&query, args.top, args.min);
+        println!(
+            "long query ({} bytes) by the index: {:.3} s, best {:?}; peak memory {:?} MiB",
+            query.len(),
+            t.elapsed().as_secs_f64(),
+            hits.first().map(|h| (h.key == u64::MAX, h.score)),
+            peak_mib()
+        );
+        let t = Instant::now();
+        let slow = index.brute_force(&query, args.top, args.min);
+        println!(
+            "long query by the full scan: {:.3} s, same answer: {}; peak memory {:?} MiB",
+            t.elapsed().as_secs_f64(),
+            slow == hits,
+            peak_mib()
+        );
     }
     Ok(())
 }

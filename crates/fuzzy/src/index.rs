@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 
 use serde::Serialize;
 
-use crate::lev::bounded;
+use crate::lev::Pattern;
 use crate::score::{score_parsed, similarity, Explanation, Parsed, Scorer, Unit};
 
 /// A candidate found by the index: the caller's key and its score.
@@ -146,13 +146,18 @@ pub struct Index {
 }
 
 /// One posting: a record, where the item sits in the record's global order,
-/// and the record's length (both saturated at `u16::MAX`, which turns the
-/// positional filter off for that posting).
+/// and the record's length in units.
+///
+/// Both are `u32` (a length saturated at `u32::MAX` would turn the length
+/// and positional filters off): the 256-bit signature aligns the posting to
+/// 16 bytes, so the two `u16` they once were left 8 bytes of padding, and
+/// saturating lengths at 65,535 made every longer record a candidate of
+/// every query (a stored 1 MB source slowed every lookup).
 #[derive(Clone, Copy, Default)]
 struct Posting {
     record: u32,
-    pos: u16,
-    len: u16,
+    pos: u32,
+    len: u32,
     /// The record's units hashed into 256 buckets, one bit each: a bound on
     /// its overlap with the query read without touching the record
     /// (see [`bucket`]). `bench_bigtm --lines 1000000`: 64 buckets let
@@ -197,25 +202,73 @@ fn shared_bits(a: &Sig, b: &Sig) -> u32 {
     (a[0] & b[0]).count_ones() + (a[1] & b[1]).count_ones()
 }
 
-/// Bits of the buckets holding at least 1, 2, … of the query's units: the
+/// The query's units counted per bucket of the 256-bit signatures: the
 /// overlap of the query with a record whose signature is `sig` is at most
-/// `Σ popcount(sig & masks[k])`, since units in different buckets differ.
-fn bucket_masks(units: &[u32]) -> Vec<Sig> {
-    let mut counts = [0u8; 256];
-    for &u in units {
-        let b = bucket(u) as usize;
-        counts[b] = counts[b].saturating_add(1);
+/// `Σ_b [b set in sig] · count(b)`, since units in different buckets differ.
+struct BucketCounts {
+    /// Bits of the buckets holding at least 1, 2, … [`LEVELS`] of the
+    /// query's units: `Σ popcount(sig & masks[k])` counts up to that many.
+    masks: Vec<Sig>,
+    /// Buckets holding more than [`LEVELS`] units (long queries, and the
+    /// `chars` scorer, where a space alone fills a bucket hundreds of times)…
+    heavy: Sig,
+    /// … and how many more, per bucket. Counts are exact: an 8-bit count
+    /// saturated at 255 once made this bound too low for queries of 2.8 KB
+    /// and more with `chars`, and the index missed 99 % matches.
+    extra: [u32; 256],
+}
+
+/// The levels of [`BucketCounts::masks`].
+const LEVELS: u32 = 4;
+
+impl BucketCounts {
+    fn new(units: &[u32]) -> BucketCounts {
+        let mut counts = [0u32; 256];
+        for &u in units {
+            counts[bucket(u) as usize] += 1;
+        }
+        let top = counts.iter().copied().max().unwrap_or(0).min(LEVELS);
+        let masks = (1..=top)
+            .map(|k| {
+                counts
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, &c)| c >= k)
+                    .fold([0u128; 2], |m, (b, _)| set_bit(m, b as u32))
+            })
+            .collect();
+        let mut heavy = [0u128; 2];
+        let mut extra = [0u32; 256];
+        for (b, &c) in counts.iter().enumerate() {
+            if c > LEVELS {
+                heavy = set_bit(heavy, b as u32);
+                extra[b] = c - LEVELS;
+            }
+        }
+        BucketCounts {
+            masks,
+            heavy,
+            extra,
+        }
     }
-    let top = counts.iter().copied().max().unwrap_or(0);
-    (1..=top)
-        .map(|k| {
-            counts
-                .iter()
-                .enumerate()
-                .filter(|(_, &c)| c >= k)
-                .fold([0u128; 2], |m, (b, _)| set_bit(m, b as u32))
-        })
-        .collect()
+
+    /// The upper bound on the overlap with a record of signature `sig`.
+    fn bound(&self, sig: &Sig) -> usize {
+        let mut n: usize = self
+            .masks
+            .iter()
+            .map(|k| shared_bits(sig, k) as usize)
+            .sum();
+        for (half, (&s, &h)) in sig.iter().zip(&self.heavy).enumerate() {
+            let mut bits = s & h;
+            while bits != 0 {
+                let b = bits.trailing_zeros() as usize + 128 * half;
+                n += self.extra[b] as usize;
+                bits &= bits - 1;
+            }
+        }
+        n
+    }
 }
 
 /// The posting tables, derived from the records.
@@ -280,11 +333,33 @@ impl fmt::Debug for Index {
 /// Occurrence-numbered items of a unit sequence: the second `de` is a
 /// different item from the first, which turns multiset overlap into set
 /// overlap.
-fn items(units: &[u32]) -> impl Iterator<Item = u64> + '_ {
-    units.iter().enumerate().map(move |(i, &u)| {
-        let occ = units[..i].iter().filter(|&&v| v == u).count() as u64;
-        (u64::from(u) << 32) | occ
-    })
+///
+/// Short sequences count earlier occurrences directly; longer ones sort
+/// their positions by unit, so a record of `m` units costs `O(m log m)`:
+/// counting directly made one stored 1 MB source cost 2.6 s, and 5 MB over
+/// 60 s, at every start of a lookup.
+fn items(units: &[u32]) -> Vec<u64> {
+    let item = |u: u32, occ: usize| (u64::from(u) << 32) | occ as u64;
+    if units.len() <= 64 {
+        return units
+            .iter()
+            .enumerate()
+            .map(|(i, &u)| item(u, units[..i].iter().filter(|&&v| v == u).count()))
+            .collect();
+    }
+    let mut order: Vec<usize> = (0..units.len()).collect();
+    order.sort_unstable_by_key(|&i| (units[i], i));
+    let mut out = vec![0; units.len()];
+    let mut occ = 0;
+    for (k, &i) in order.iter().enumerate() {
+        occ = if k > 0 && units[order[k - 1]] == units[i] {
+            occ + 1
+        } else {
+            0
+        };
+        out[i] = item(units[i], occ);
+    }
+    out
 }
 
 /// The largest distance that still allows a score of `min` at length `l`:
@@ -306,10 +381,17 @@ struct Scratch {
     seen: Vec<u64>,
 }
 
-/// The query's units with their counts, for the count filter.
+/// The query's units with their counts, for the count filter, and their
+/// symbols, for the bit-parallel distance.
 struct QueryTable {
     /// `(unit, count in query, matched so far)`; `u32::MAX` marks a free slot.
-    slots: Vec<(u32, u8, u8)>,
+    /// Counts are exact (8-bit counts saturated at 255 and made the overlap
+    /// too low for long `chars` queries).
+    slots: Vec<(u32, u32, u32)>,
+    /// Per slot, the unit's symbol in [`QueryTable::pattern`] (1, 2, … in
+    /// order of first appearance in the query).
+    symbol: Vec<u32>,
+    distinct: u32,
     mask: usize,
     touched: Vec<usize>,
 }
@@ -319,15 +401,55 @@ impl QueryTable {
         let size = (units.len() * 2).next_power_of_two().max(16);
         let mut t = QueryTable {
             slots: vec![(u32::MAX, 0, 0); size],
+            symbol: vec![0; size],
+            distinct: 0,
             mask: size - 1,
             touched: Vec::new(),
         };
         for &u in units {
             let i = t.find(u);
+            if t.slots[i].0 != u {
+                t.distinct += 1;
+                t.symbol[i] = t.distinct;
+            }
             t.slots[i].0 = u;
-            t.slots[i].1 = t.slots[i].1.saturating_add(1);
+            t.slots[i].1 += 1;
         }
         t
+    }
+
+    /// The symbol of unit `u` for the bit-parallel distance: 0 for units the
+    /// query does not hold.
+    fn symbol(&self, u: u32) -> u32 {
+        let i = self.find(u);
+        if self.slots[i].0 == u {
+            self.symbol[i]
+        } else {
+            0
+        }
+    }
+
+    /// The query as a pattern for distances.
+    fn pattern(&self, units: &[u32]) -> Pattern {
+        let symbols: Vec<u32> = units.iter().map(|&u| self.symbol(u)).collect();
+        Pattern::new(symbols, self.distinct as usize + 1)
+    }
+
+    /// The distance from the query (as `pattern`) to `record`, if at most `k`;
+    /// the lengths are compared before the record is read.
+    fn distance(
+        &self,
+        pattern: &Pattern,
+        record: &[u32],
+        k: usize,
+        buf: &mut Vec<u32>,
+    ) -> Option<usize> {
+        if pattern.len().abs_diff(record.len()) > k {
+            return None;
+        }
+        buf.clear();
+        buf.extend(record.iter().map(|&u| self.symbol(u)));
+        pattern.distance(buf, k)
     }
 
     fn find(&self, u: u32) -> usize {
@@ -482,7 +604,7 @@ impl Index {
         }
         drop(order);
         let mut counts = vec![0usize; df.len() + 1];
-        let mut prefixes: Vec<(u32, u16)> = Vec::new();
+        let mut prefixes: Vec<(u32, u32)> = Vec::new();
         let mut prefix_end: Vec<usize> = Vec::with_capacity(self.keys.len());
         let mut pos = 0;
         let mut scratch: Vec<u32> = Vec::new();
@@ -497,7 +619,7 @@ impl Index {
                 .min(m);
             for (pos, &i) in scratch[..p].iter().enumerate() {
                 counts[i as usize] += 1;
-                prefixes.push((i, u16::try_from(pos).unwrap_or(u16::MAX)));
+                prefixes.push((i, u32::try_from(pos).unwrap_or(u32::MAX)));
             }
             prefix_end.push(prefixes.len());
         }
@@ -514,7 +636,7 @@ impl Index {
         let mut begin = 0;
         for (r, &end) in prefix_end.iter().enumerate() {
             let units = self.record_units(r);
-            let len = u16::try_from(units.len()).unwrap_or(u16::MAX);
+            let len = u32::try_from(units.len()).unwrap_or(u32::MAX);
             let sig = units.iter().fold([0u128; 2], |m, &u| set_bit(m, bucket(u)));
             for &(i, pos) in &prefixes[begin..end] {
                 t.postings[fill[i as usize]] = Posting {
@@ -536,17 +658,14 @@ impl Index {
     /// The query's units as record unit numbers; units the index has never
     /// seen get numbers from the top of the range, equal for equal units.
     fn query_units(&self, q: &Parsed) -> Vec<u32> {
-        let mut unknown: Vec<&Unit> = Vec::new();
+        let mut unknown: HashMap<&Unit, u32> = HashMap::new();
         q.units
             .iter()
             .map(|u| match self.vocab.get(u) {
                 Some(&id) => id,
                 None => {
-                    let k = unknown.iter().position(|v| *v == u).unwrap_or_else(|| {
-                        unknown.push(u);
-                        unknown.len() - 1
-                    });
-                    u32::MAX - k as u32
+                    let next = u32::MAX - unknown.len() as u32;
+                    *unknown.entry(u).or_insert(next)
                 }
             })
             .collect()
@@ -578,7 +697,10 @@ impl Index {
         if n == 0 {
             return self.rank(&q, &qu, t.empty.iter().copied(), top, min);
         }
-        let mut qitems: Vec<Option<u32>> = items(&qu).map(|k| t.item_of.get(&k).copied()).collect();
+        let mut qitems: Vec<Option<u32>> = items(&qu)
+            .into_iter()
+            .map(|k| t.item_of.get(&k).copied())
+            .collect();
         // Unknown items first: no record holds them, but they take up prefix
         // room exactly as in the proof.
         qitems.sort_unstable_by_key(|i| i.map(|i| t.rank[i as usize]));
@@ -591,25 +713,25 @@ impl Index {
             if sc.seen.len() < words {
                 sc.seen.resize(words, 0);
             }
-            let masks = bucket_masks(&qu);
+            let buckets = BucketCounts::new(&qu);
             let mut cands: Vec<u32> = Vec::new();
             for (j, item) in qitems[..p].iter().enumerate() {
                 let Some(i) = *item else { continue };
                 let list = &t.postings[t.start[i as usize]..t.start[i as usize + 1]];
                 // Shortest length allowed: n − m ≤ max_distance(n).
                 let lo = n - max_distance(n, min);
-                let mut k = list.partition_point(|p| usize::from(p.len) < lo);
+                let mut k = list.partition_point(|p| (p.len as usize) < lo);
                 while k < list.len() {
                     let len = list[k].len;
                     let group_end = group_end(list, k);
-                    let m = usize::from(len);
+                    let m = len as usize;
                     let l = n.max(m);
                     let need = min_overlap(l, min);
-                    if len != u16::MAX && (n.abs_diff(m) > max_distance(l, min) || n - j < need) {
+                    if len != u32::MAX && (n.abs_diff(m) > max_distance(l, min) || n - j < need) {
                         // Both conditions only get worse as m grows past n:
                         // skip to the saturated lengths, if any.
                         k = if m > n {
-                            list.partition_point(|p| p.len < u16::MAX).max(group_end)
+                            list.partition_point(|p| p.len < u32::MAX).max(group_end)
                         } else {
                             group_end
                         };
@@ -621,12 +743,11 @@ impl Index {
                         // pair's smallest common item in the global order, so
                         // every common item sits at or after `pos` in the record
                         // (and after `j` in the query, checked above).
-                        if len != u16::MAX && m - usize::from(post.pos) < need {
+                        if len != u32::MAX && m - (post.pos as usize) < need {
                             break;
                         }
                         // Signature filter: a cheap upper bound on the overlap.
-                        let shared: u32 = masks.iter().map(|k| shared_bits(&post.sig, k)).sum();
-                        if len != u16::MAX && (shared as usize) < need {
+                        if len != u32::MAX && buckets.bound(&post.sig) < need {
                             continue;
                         }
                         let r = post.record as usize;
@@ -697,13 +818,17 @@ impl Index {
         let n = qu.len();
         let mut count = 0;
         let mut bounds: Vec<(u8, u64, u32)> = Vec::new();
+        let table = QueryTable::new(qu);
+        let pattern = table.pattern(qu);
+        let mut buf = Vec::new();
         for r in candidates {
             count += 1;
             let cu = self.record_units(r as usize);
             let l = n.max(cu.len());
             // A distance above this bound means a similarity, hence a score,
-            // below `min` (the bound is the definition, not a filter).
-            let Some(d) = bounded(cu, qu, max_distance(l, min)) else {
+            // below `min` (the bound is the definition, not a filter). The
+            // lengths alone rule most records out before any work.
+            let Some(d) = table.distance(&pattern, cu, max_distance(l, min), &mut buf) else {
                 continue;
             };
             let base = similarity(d, l);
@@ -737,6 +862,9 @@ impl Index {
         // Hits with their record number: equal keys (allowed) are ordered by
         // insertion, so that search and full scan agree on every tie.
         let mut hits: Vec<(Hit, u32)> = Vec::new();
+        let table = QueryTable::new(qu);
+        let pattern = table.pattern(qu);
+        let mut buf = Vec::new();
         for (bound, key, r) in bounds {
             let floor = match hits.last() {
                 Some((h, _)) if hits.len() >= top => h.score,
@@ -747,7 +875,7 @@ impl Index {
             }
             let cu = self.record_units(r as usize);
             let l = n.max(cu.len());
-            let Some(d) = bounded(cu, qu, max_distance(l, floor)) else {
+            let Some(d) = table.distance(&pattern, cu, max_distance(l, floor), &mut buf) else {
                 continue;
             };
             stats.within_bounds += 1;
@@ -823,6 +951,40 @@ mod tests {
         assert_eq!((hits[0].key, hits[0].score), (4, 99));
         assert_eq!(hits, ix.brute_force(". . .", 3, 50));
         assert!(ix.search("!!!", 3, 1).is_empty());
+    }
+
+    /// Item 14: a record longer than 65,535 units once had its length
+    /// saturated in its postings, which turned the length filter off: it was a
+    /// candidate of every query sharing one of its items.
+    #[test]
+    fn issue11_long_records_are_filtered_by_length() {
+        let long: Vec<String> = (0..66_000).map(|i| format!("w{i}")).collect();
+        let mut ix = Index::new(Scorer::Tmkit);
+        ix.add(1, &long.join(" "));
+        ix.add(2, "w5 le chat dort");
+        let (hits, stats) = ix.search_with_stats("w5 le chat dort !", 5, 50);
+        assert_eq!(hits, ix.brute_force("w5 le chat dort !", 5, 50));
+        assert_eq!(hits.len(), 1);
+        assert_eq!(stats.candidates, 1, "{stats:?}");
+    }
+
+    /// The lengths grew from `u16` to `u32` into what was padding.
+    #[test]
+    fn postings_stay_48_bytes() {
+        assert_eq!(std::mem::size_of::<Posting>(), 48);
+    }
+
+    #[test]
+    fn items_number_occurrences() {
+        let short = [3, 1, 3, 3, 2, 1];
+        let long: Vec<u32> = (0..200).map(|i| i % 7).collect();
+        for units in [&short[..], &long] {
+            let got = items(units);
+            for (i, &u) in units.iter().enumerate() {
+                let occ = units[..i].iter().filter(|&&v| v == u).count() as u64;
+                assert_eq!(got[i], (u64::from(u) << 32) | occ);
+            }
+        }
     }
 
     #[test]
