@@ -15,6 +15,12 @@ use crate::{
 /// one (newest metadata wins); with `overwrite`, the newest unit of each
 /// source stays; with `skip`, the oldest.
 ///
+/// Texts are the same when they are the same sentence, the texts lookup
+/// scores 100: equal but for Unicode normalization (NFC), the style of
+/// quotes and apostrophes (’ and ') and white space. A store written by an
+/// earlier tmkit, which compared white space only, may hold such units
+/// apart: one dedupe merges them.
+///
 /// Examples:
 ///   tmkit dedupe --db ./tm
 ///   tmkit dedupe --policy overwrite --json
