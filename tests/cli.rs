@@ -555,3 +555,32 @@ fn issue11_chinese_queries_match_and_symbols_alone_match_nothing_unrelated() {
         assert!(miss.stdout.is_empty(), "{query}: {}", miss.stdout);
     }
 }
+
+#[test]
+fn issue11_an_srx_rule_that_backtracks_without_end_is_named_and_the_text_segmented() {
+    let dir = Dir::new();
+    let rules = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("crates/segment/testdata/catastrophic.srx");
+    let para = format!("{}. Short one.", vec!["word"; 60].join(" "));
+    dir.write("long.txt", vec![para.as_str(); 200].join(" "));
+    let rules = rules.to_str().unwrap();
+    let run = dir
+        .tmkit(&["segment", "--lang", "en", "--rules", rules, "long.txt"])
+        .ok();
+    assert_eq!(run.stdout.lines().count(), 400, "{}", run.stdout);
+    let warnings: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| l.contains("warning"))
+        .collect();
+    assert_eq!(warnings.len(), 1, "{}", run.stderr);
+    for part in [
+        "catastrophic.srx",
+        "Evil#1 (nested repetition)",
+        "1:301",
+        "backtracking",
+        "long.txt",
+    ] {
+        assert!(warnings[0].contains(part), "{part} in {}", warnings[0]);
+    }
+}

@@ -55,6 +55,11 @@ pub fn run(args: Args) -> Result<std::process::ExitCode> {
         .file
         .as_ref()
         .map_or("<stdin>".into(), |p| p.display().to_string());
+    // Names the rule file in the reports of rules that give up on the text.
+    let rules = args
+        .rules
+        .as_ref()
+        .map_or("built-in rules".into(), |p| p.display().to_string());
     let mut w = out::stdout();
     if args.jsonl {
         for (i, line) in input.lines().enumerate() {
@@ -69,17 +74,25 @@ pub fn run(args: Args) -> Result<std::process::ExitCode> {
             let text = obj.get("text").and_then(|t| t.as_str()).with_context(|| {
                 format!("{name}:{}: the object has no string field \"text\"", i + 1)
             })?;
-            let sentences: Vec<serde_json::Value> = splitter
-                .split(text)
-                .into_iter()
-                .map(|s| s.text.into())
-                .collect();
+            let (sentences, gave_up) = splitter.split_with_warnings(text);
+            for warning in gave_up {
+                out::warn(
+                    false,
+                    format!("{rules}: {warning} (text of {name}:{})", i + 1),
+                );
+            }
+            let sentences: Vec<serde_json::Value> =
+                sentences.into_iter().map(|s| s.text.into()).collect();
             obj.insert("sentences".into(), sentences.into());
             out::json_line(&mut w, &value)?;
         }
     } else {
         let mut last_paragraph = None;
-        for s in splitter.split(&input) {
+        let (sentences, gave_up) = splitter.split_with_warnings(&input);
+        for warning in gave_up {
+            out::warn(false, format!("{rules}: {warning} (text of {name})"));
+        }
+        for s in sentences {
             if !args.flat && last_paragraph.is_some_and(|p| p != s.paragraph) {
                 writeln!(w)?;
             }

@@ -43,19 +43,29 @@ impl Splitter {
 
     /// The sentences of `text`.
     pub fn split(&self, text: &str) -> Vec<Sentence> {
+        self.split_with_warnings(text).0
+    }
+
+    /// The sentences of `text`, and the SRX rules that gave up on it (too
+    /// much backtracking), one line each: each was left out from where it
+    /// gave up to the end of `text`.
+    pub fn split_with_warnings(&self, text: &str) -> (Vec<Sentence>, Vec<String>) {
         match self {
-            Splitter::Rules(segmenter) => segmenter
-                .segment(text)
-                .into_iter()
-                .filter_map(|s| {
-                    let sentence = s.span.slice(text)?.trim();
-                    (!sentence.is_empty()).then(|| Sentence {
-                        text: sentence.to_string(),
-                        paragraph: s.paragraph,
+            Splitter::Rules(segmenter) => {
+                let (sentences, gave_up) = segmenter.segment_with_warnings(text);
+                let sentences = sentences
+                    .into_iter()
+                    .filter_map(|s| {
+                        let sentence = s.span.slice(text)?.trim();
+                        (!sentence.is_empty()).then(|| Sentence {
+                            text: sentence.to_string(),
+                            paragraph: s.paragraph,
+                        })
                     })
-                })
-                .collect(),
-            Splitter::Presegmented => presegmented(text),
+                    .collect();
+                (sentences, gave_up.iter().map(|w| w.to_string()).collect())
+            }
+            Splitter::Presegmented => (presegmented(text), Vec::new()),
         }
     }
 }

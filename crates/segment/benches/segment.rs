@@ -10,7 +10,7 @@ use tmkit_segment::Segmenter;
 const DISPATCH_FR: &str = include_str!("../../../examples/dispatch/dispatch.fr.txt");
 const LT_SRX: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../../../shared/seg/srx/languagetool_segment.srx"
+    "/testdata/srx/languagetool_segment.srx"
 );
 
 /// About 1 MB of French news: the dispatch, repeated.

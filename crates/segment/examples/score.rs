@@ -164,7 +164,7 @@ fn main() {
         .iter()
         .position(|a| a == "--srx")
         .and_then(|i| args.get(i + 1).cloned())
-        .unwrap_or_else(|| format!("{ROOT}/../../../shared/seg/srx/languagetool_segment.srx"));
+        .unwrap_or_else(|| format!("{ROOT}/testdata/srx/languagetool_segment.srx"));
     let mut sets: Vec<String> = args
         .iter()
         .enumerate()

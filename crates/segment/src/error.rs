@@ -2,7 +2,8 @@
 
 use std::fmt;
 
-/// A rule of an SRX file that could not be compiled.
+/// A rule of an SRX file left out: it does not compile, or matching it gave
+/// up on a text (too much backtracking).
 ///
 /// Rules are named `LANGUAGERULE#N` (1-based position inside its
 /// `<languagerule>`), followed by the comment that precedes the rule in the
@@ -17,17 +18,29 @@ pub struct RuleWarning {
     pub part: &'static str,
     /// The Java regular expression as written in the file.
     pub pattern: String,
-    /// Why it could not be compiled.
+    /// Why it was left out, and what to do.
     pub message: String,
+    /// For a rule that gave up while segmenting: the 1-based line and
+    /// column (in characters) of the text where it did; it was left out
+    /// from there to the end of that text. `None` for a rule that does not
+    /// compile.
+    pub text_position: Option<(usize, usize)>,
 }
 
 impl fmt::Display for RuleWarning {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "line {}: rule {} skipped: <{}> {:?} does not compile: {}",
-            self.line, self.rule, self.part, self.pattern, self.message
-        )
+        match self.text_position {
+            None => write!(
+                f,
+                "line {}: rule {} skipped: <{}> {:?} does not compile: {}",
+                self.line, self.rule, self.part, self.pattern, self.message
+            ),
+            Some((line, column)) => write!(
+                f,
+                "line {}: rule {} skipped from {line}:{column} of the text on: <{}> {:?}: {}",
+                self.line, self.rule, self.part, self.pattern, self.message
+            ),
+        }
     }
 }
 

@@ -59,15 +59,36 @@ impl Segmenter {
     }
 
     /// Splits `text` into sentences, in order.
+    ///
+    /// An SRX rule whose matching gives up on `text` (see
+    /// [`Segmenter::segment_with_warnings`]) is left out from there on,
+    /// silently: use that method to report it.
     pub fn segment(&self, text: &str) -> Vec<Sentence> {
+        self.segment_with_warnings(text).0
+    }
+
+    /// Splits `text` into sentences, in order, and lists the SRX rules that
+    /// gave up on it.
+    ///
+    /// A rule with nested repetition can backtrack exponentially: a match
+    /// that takes more than 100,000 backtracking steps gives up, the rule
+    /// counts as not matching there and is left out for the rest of `text`,
+    /// and its [`RuleWarning`] says where ([`RuleWarning::text_position`]).
+    /// So one bad rule costs one bounded failed match per text, and the
+    /// other rules still apply. Always empty for the built-in rules.
+    pub fn segment_with_warnings(&self, text: &str) -> (Vec<Sentence>, Vec<RuleWarning>) {
         let mut out = Vec::new();
         let mut breaks = Vec::new();
+        let mut run = None;
         for (index, (start, end)) in paragraphs(text).enumerate() {
             let para = &text[start..end];
             breaks.clear();
             match &self.rules {
                 Rules::Builtin(b) => b.breaks(para, &mut breaks),
-                Rules::Srx(s) => s.breaks(para, &mut breaks),
+                Rules::Srx(s) => {
+                    let run = run.get_or_insert_with(|| s.run());
+                    s.breaks(para, start, &mut breaks, run);
+                }
             }
             let mut from = 0;
             for &b in breaks.iter().chain(std::iter::once(&para.len())) {
@@ -83,7 +104,11 @@ impl Segmenter {
                 from = b;
             }
         }
-        out
+        let warnings = match (&self.rules, &run) {
+            (Rules::Srx(s), Some(run)) => s.gave_up(run, text),
+            _ => Vec::new(),
+        };
+        (out, warnings)
     }
 }
 

@@ -286,6 +286,7 @@ impl SrxDocument {
                     brk: raw.brk,
                     before,
                     after,
+                    raw: raw.clone(),
                 }),
                 (b, a) => {
                     let (part, pattern, message) = match (b, a) {
@@ -299,6 +300,7 @@ impl SrxDocument {
                         part,
                         pattern,
                         message,
+                        text_position: None,
                     });
                 }
             }
@@ -307,12 +309,31 @@ impl SrxDocument {
     }
 }
 
+/// Backtracking steps one `fancy-regex` match may take before it gives up
+/// (fancy-regex's default is 1,000,000). A rule with nested repetition, such
+/// as `(\w+\s?)+(?<=x)\.`, reaches any limit at every position of a
+/// paragraph: with the default, a 250-byte rule file took 7.3 s on a
+/// 200-byte line. The rules of the shipped LanguageTool, OmegaT and Okapi
+/// files need far fewer steps within [`CONTEXT`] (none of them reaches this
+/// limit on the golden_en and fr_news sets, docs/BENCHMARKS.md).
+const BACKTRACK_LIMIT: usize = 100_000;
+
+/// Bytes of the paragraph a pattern sees on its side of a candidate
+/// position (rounded out to a character boundary). Without a bound, a
+/// `beforebreak` is searched from the paragraph's start at every position,
+/// which is quadratic in the paragraph's length; `^` still matches only at
+/// the paragraph's start.
+const CONTEXT: usize = 1024;
+
 /// A compiled regex of either engine.
 #[derive(Clone, Debug)]
 enum Re {
     Plain(regex::Regex),
     Fancy(fancy_regex::Regex),
 }
+
+/// A match that gave up: the pattern backtracked past [`BACKTRACK_LIMIT`].
+struct GaveUp;
 
 impl Re {
     fn new(pattern: &str, fancy: bool) -> std::result::Result<Re, String> {
@@ -324,19 +345,43 @@ impl Re {
                 return Ok(Re::Plain(r));
             }
         }
-        fancy_regex::Regex::new(pattern)
+        fancy_regex::RegexBuilder::new(pattern)
+            .backtrack_limit(BACKTRACK_LIMIT)
+            .build()
             .map(Re::Fancy)
             .map_err(|e| e.to_string())
     }
 
-    fn is_match(&self, hay: &str) -> bool {
+    /// Whether the pattern matches `hay` starting at or after byte `from`
+    /// (look-behind and `^` still see the bytes before it).
+    fn is_match_from(&self, hay: &str, from: usize) -> std::result::Result<bool, GaveUp> {
         match self {
-            Re::Plain(r) => r.is_match(hay),
-            // A backtracking limit hit counts as no match, like a rule that
-            // does not apply.
-            Re::Fancy(r) => r.is_match(hay).unwrap_or(false),
+            Re::Plain(r) => Ok(r.is_match_at(hay, from)),
+            // Any runtime error of the backtracking engine (the step limit,
+            // or its stack) means it could not decide.
+            Re::Fancy(r) => r
+                .find_from_pos(hay, from)
+                .map(|m| m.is_some())
+                .map_err(|_| GaveUp),
         }
     }
+}
+
+/// The largest character boundary of `s` at or below `i`.
+fn floor_boundary(s: &str, mut i: usize) -> usize {
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// The smallest character boundary of `s` at or above `i` (at most its length).
+fn ceil_boundary(s: &str, i: usize) -> usize {
+    let mut i = i.min(s.len());
+    while !s.is_char_boundary(i) {
+        i += 1;
+    }
+    i
 }
 
 /// A `beforebreak` or `afterbreak` pattern compiled so that it is tested
@@ -377,25 +422,33 @@ impl Matcher {
         )?))
     }
 
-    /// Whether the pattern matches ending at `p` in `para` (`0 < p < len`).
-    fn matches_before(&self, para: &str, p: usize) -> bool {
+    /// Whether the pattern matches ending at `p` in `para` (`0 < p < len`),
+    /// starting at most [`CONTEXT`] bytes before it.
+    fn matches_before(&self, para: &str, p: usize) -> std::result::Result<bool, GaveUp> {
         match self {
-            Matcher::Any => true,
-            Matcher::Anchored(re) => para[p..]
-                .chars()
-                .next()
-                .is_some_and(|c| re.is_match(&para[..p + c.len_utf8()])),
+            Matcher::Any => Ok(true),
+            Matcher::Anchored(re) => match para[p..].chars().next() {
+                Some(c) => re.is_match_from(
+                    &para[..p + c.len_utf8()],
+                    floor_boundary(para, p.saturating_sub(CONTEXT)),
+                ),
+                None => Ok(false),
+            },
         }
     }
 
-    /// Whether the pattern matches starting at `p` in `para` (`0 < p < len`).
-    fn matches_after(&self, para: &str, p: usize) -> bool {
+    /// Whether the pattern matches starting at `p` in `para` (`0 < p < len`),
+    /// within [`CONTEXT`] bytes after it.
+    fn matches_after(&self, para: &str, p: usize) -> std::result::Result<bool, GaveUp> {
         match self {
-            Matcher::Any => true,
-            Matcher::Anchored(re) => para[..p]
-                .chars()
-                .next_back()
-                .is_some_and(|c| re.is_match(&para[p - c.len_utf8()..])),
+            Matcher::Any => Ok(true),
+            Matcher::Anchored(re) => match para[..p].chars().next_back() {
+                Some(c) => {
+                    let end = ceil_boundary(para, p + CONTEXT);
+                    re.is_match_from(&para[p - c.len_utf8()..end], 0)
+                }
+                None => Ok(false),
+            },
         }
     }
 }
@@ -405,11 +458,21 @@ struct Rule {
     brk: bool,
     before: Matcher,
     after: Matcher,
+    /// The rule as written, to name it when it gives up.
+    raw: RawRule,
 }
 
 impl Rule {
-    fn matches(&self, para: &str, p: usize) -> bool {
-        self.before.matches_before(para, p) && self.after.matches_after(para, p)
+    /// Whether the rule matches at `p`; `Err` names the part that gave up.
+    fn matches(&self, para: &str, p: usize) -> std::result::Result<bool, &'static str> {
+        if !self
+            .before
+            .matches_before(para, p)
+            .map_err(|_| "beforebreak")?
+        {
+            return Ok(false);
+        }
+        self.after.matches_after(para, p).map_err(|_| "afterbreak")
     }
 }
 
@@ -419,27 +482,88 @@ pub(crate) struct SrxRules {
     rules: Vec<Rule>,
 }
 
+/// What one segmentation run learned about its rules: those that gave up
+/// are left out for the rest of the text, so each costs at most one
+/// [`BACKTRACK_LIMIT`] per text, and reported.
+pub(crate) struct Run {
+    off: Vec<bool>,
+    /// `(rule index, part, byte offset in the text)` of each rule that gave up.
+    gave_up: Vec<(usize, &'static str, usize)>,
+}
+
 impl SrxRules {
-    /// Pushes the break positions inside `para` (relative to it), in order.
+    /// A fresh run over these rules.
+    pub(crate) fn run(&self) -> Run {
+        Run {
+            off: vec![false; self.rules.len()],
+            gave_up: Vec::new(),
+        }
+    }
+
+    /// Whether rule `k` matches at `p` of `para`; a rule that gives up is
+    /// switched off for the rest of `run` and counts as not matching.
+    fn test(&self, k: usize, para: &str, p: usize, base: usize, run: &mut Run) -> bool {
+        if run.off[k] {
+            return false;
+        }
+        match self.rules[k].matches(para, p) {
+            Ok(hit) => hit,
+            Err(part) => {
+                run.off[k] = true;
+                run.gave_up.push((k, part, base + p));
+                false
+            }
+        }
+    }
+
+    /// Pushes the break positions inside `para` (relative to it), in order;
+    /// `base` is the paragraph's offset in the text, for reports.
     ///
     /// Every character boundary is a candidate and the first rule that
     /// matches there decides. A position where no `break="yes"` rule matches
     /// cannot break, so the break rules are tried first and the whole list
     /// only where one of them matches.
-    pub(crate) fn breaks(&self, para: &str, out: &mut Vec<usize>) {
+    pub(crate) fn breaks(&self, para: &str, base: usize, out: &mut Vec<usize>, run: &mut Run) {
         if !self.rules.iter().any(|r| r.brk) {
             return;
         }
+        let n = self.rules.len();
         for (p, _) in para.char_indices().skip(1) {
-            if !self.rules.iter().any(|r| r.brk && r.matches(para, p)) {
+            if !(0..n).any(|k| self.rules[k].brk && self.test(k, para, p, base, run)) {
                 continue;
             }
-            if let Some(first) = self.rules.iter().find(|r| r.matches(para, p)) {
-                if first.brk {
+            if let Some(k) = (0..n).find(|&k| self.test(k, para, p, base, run)) {
+                if self.rules[k].brk {
                     out.push(p);
                 }
             }
         }
+    }
+
+    /// The rules that gave up during `run`, each with where in `text`.
+    pub(crate) fn gave_up(&self, run: &Run, text: &str) -> Vec<RuleWarning> {
+        run.gave_up
+            .iter()
+            .map(|&(k, part, offset)| {
+                let raw = &self.rules[k].raw;
+                RuleWarning {
+                    rule: raw.name.clone(),
+                    line: raw.line,
+                    part,
+                    pattern: if part == "beforebreak" {
+                        raw.before.clone()
+                    } else {
+                        raw.after.clone()
+                    },
+                    message: format!(
+                        "matching took more than {BACKTRACK_LIMIT} backtracking steps at one \
+                         position; nested repetition such as (\\w+\\s?)+ backtracks \
+                         exponentially: rewrite the pattern without it"
+                    ),
+                    text_position: Some(line_col(text, offset)),
+                }
+            })
+            .collect()
     }
 
     /// Number of compiled rules.
@@ -474,7 +598,7 @@ mod tests {
         let (rules, warnings) = d.compile(&Lang::parse(lang).unwrap()).unwrap();
         assert!(warnings.is_empty(), "{warnings:?}");
         let mut out = Vec::new();
-        rules.breaks(text, &mut out);
+        rules.breaks(text, 0, &mut out, &mut rules.run());
         out
     }
 

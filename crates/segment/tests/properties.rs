@@ -10,7 +10,7 @@ use tmkit_segment::{Segmenter, Sentence};
 
 const LT: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../../../shared/seg/srx/languagetool_segment.srx"
+    "/testdata/srx/languagetool_segment.srx"
 );
 
 static SEGMENTERS: LazyLock<Vec<Segmenter>> = LazyLock::new(|| {
@@ -18,9 +18,8 @@ static SEGMENTERS: LazyLock<Vec<Segmenter>> = LazyLock::new(|| {
         .iter()
         .map(|l| Segmenter::builtin(&Lang::parse(l).unwrap()))
         .collect();
-    if let Ok(xml) = std::fs::read_to_string(LT) {
-        v.push(Segmenter::from_srx(&xml, &Lang::parse("fr").unwrap()).unwrap());
-    }
+    let xml = std::fs::read_to_string(LT).expect("testdata/srx/languagetool_segment.srx");
+    v.push(Segmenter::from_srx(&xml, &Lang::parse("fr").unwrap()).unwrap());
     v
 });
 

@@ -6,7 +6,7 @@ use tmkit_core::Lang;
 use tmkit_segment::Segmenter;
 
 const TESTDATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata");
-const SRX_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/seg/srx");
+const SRX_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/srx");
 
 #[derive(Deserialize)]
 struct File {
