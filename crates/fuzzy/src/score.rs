@@ -105,12 +105,15 @@ impl Parsed {
                     units.push(u);
                     origin.push(i);
                 }
-                if units.is_empty() {
-                    // No words (`!!!`, `🎉`): the symbols are what the text
-                    // says, so they are its units, lest it score 99 against
-                    // any other text without words (docs/MATCHING.md §3).
+                // No words (`!!!`, `🎉`): the symbols, or else the tags, are
+                // what the text says, so they are its units, lest it score
+                // 99 against any other text without words (MATCHING.md §3).
+                for kind in [TokenKind::Punct, TokenKind::Tag] {
+                    if !units.is_empty() {
+                        break;
+                    }
                     for (i, t) in tokens.iter().enumerate() {
-                        if t.kind == TokenKind::Punct {
+                        if t.kind == kind {
                             units.push(Unit::Str(t.text.as_str().into()));
                             origin.push(i);
                         }
