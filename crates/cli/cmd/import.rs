@@ -16,7 +16,9 @@ use crate::{
 /// unit is reported with its line and column and skipped; the rest imports.
 /// A file that cannot be read at all (not XML, truncated) imports nothing:
 /// the store is left as it was. TSV files (`.tsv`, `.txt`) hold
-/// `source<TAB>target` lines and need --src-lang and --tgt-lang.
+/// `source<TAB>target` lines and need --src-lang and --tgt-lang; `\t`, `\n`,
+/// `\r` and `\\` in a field are a tab, a line feed, a carriage return and a
+/// backslash, as `export --format tsv` writes them.
 ///
 /// Exit code: 0 when every unit of every file imported, 2 otherwise.
 ///
