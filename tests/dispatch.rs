@@ -3,7 +3,9 @@
 
 use std::{path::Path, process::Command};
 
-use crate::util::{example, have, Dir};
+use tmkit_testkit::{have, have_omegat, omegat_translate, tmx_dtd, xmllint_dtd_errors};
+
+use crate::util::{example, Dir};
 
 fn read(path: &Path) -> String {
     std::fs::read_to_string(path).expect("read example")
@@ -148,35 +150,18 @@ fn dispatch_round_trips_through_the_store_and_tmx() {
 
 #[test]
 fn dispatch_tmx_is_valid_against_the_tmx_dtd() {
-    if !have("xmllint", &["--version"]) {
+    if !have("xmllint", Command::new("xmllint").arg("--version")) {
         return;
     }
     let (_dir, tmx) = aligned_store();
-    let dtd = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/tmx14.dtd");
-    let out = Command::new("xmllint")
-        .args(["--noout", "--nonet", "--dtdvalid"])
-        .arg(&dtd)
-        .arg(&tmx)
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "xmllint failed: {stderr}");
-    assert!(!stderr.contains("validity"), "xmllint warnings: {stderr}");
+    if let Some(errors) = xmllint_dtd_errors(&tmx_dtd(), &tmx) {
+        panic!("xmllint: {errors}");
+    }
 }
 
 #[test]
 fn dispatch_tmx_fills_every_segment_in_omegat() {
-    let jar = Path::new("/usr/share/omegat/OmegaT.jar");
-    if !have("java", &["-version"]) {
-        return;
-    }
-    if !jar.exists() {
-        assert!(
-            !crate::util::clients_required(),
-            "OmegaT is required but {} is missing",
-            jar.display()
-        );
-        eprintln!("skipped: OmegaT not installed");
+    if !have_omegat() {
         return;
     }
     let (dir, tmx) = aligned_store();
@@ -189,83 +174,17 @@ fn dispatch_tmx_fills_every_segment_in_omegat() {
         .lines()
         .filter_map(|l| l.split('\t').next())
         .collect();
-    let project = dir.path("omegat");
-    for sub in [
-        "source",
-        "target",
-        "tm/auto",
-        "glossary",
-        "dictionary",
-        "omegat",
-        "config",
-    ] {
-        std::fs::create_dir_all(project.join(sub)).unwrap();
-    }
-    std::fs::write(
-        project.join("source/dispatch.txt"),
-        french.join("\n\n") + "\n",
-    )
-    .unwrap();
-    std::fs::copy(&tmx, project.join("tm/auto/dispatch.tmx")).unwrap();
-    std::fs::write(project.join("omegat.project"), OMEGAT_PROJECT).unwrap();
-    let out = Command::new("java")
-        .arg("-Djava.awt.headless=true")
-        .arg("-jar")
-        .arg(jar)
-        .arg(&project)
-        .arg("--mode=console-translate")
-        .arg(format!("--config-dir={}", project.join("config").display()))
-        .arg("--disable-project-locking")
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "OmegaT failed: {stderr}");
+    let run = omegat_translate(&dir.path("omegat"), &tmx, "fr-FR", "en-US", &french);
     assert!(
-        !stderr.contains("TF_TM_LOAD_ERROR"),
-        "OmegaT could not load the TMX: {stderr}"
+        !run.stderr.contains("Exception"),
+        "OmegaT threw: {}",
+        run.stderr
     );
-    assert!(!stderr.contains("Exception"), "OmegaT threw: {stderr}");
-    let stats = std::fs::read_to_string(project.join("omegat/project_stats.txt")).unwrap();
-    let (total, remaining) = omegat_segments(&stats);
-    assert_eq!(total, french.len() as u64, "OmegaT segments: {stats}");
-    assert_eq!(remaining, 0, "OmegaT left segments unfilled: {stats}");
-    let translated = std::fs::read_to_string(project.join("target/dispatch.txt")).unwrap();
+    assert_eq!(run.total, french.len(), "segments OmegaT found");
+    assert_eq!(run.remaining, 0, "OmegaT left segments unfilled");
     assert!(
-        translated.contains("Russian officials"),
-        "target: {translated}"
+        run.target.contains("Russian officials"),
+        "target: {}",
+        run.target
     );
 }
-
-/// Total and remaining segments from OmegaT's project_stats.txt.
-fn omegat_segments(stats: &str) -> (u64, u64) {
-    let row = |name: &str| -> u64 {
-        stats
-            .lines()
-            .find(|l| l.trim_start().starts_with(name))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|n| n.parse().ok())
-            .unwrap_or_else(|| panic!("no {name} row in {stats}"))
-    };
-    (row("Total:"), row("Remaining:"))
-}
-
-const OMEGAT_PROJECT: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="no"?>
-<omegat>
-  <project version="1.0">
-    <source_dir>__DEFAULT__</source_dir>
-    <source_dir_excludes/>
-    <target_dir>__DEFAULT__</target_dir>
-    <tm_dir>__DEFAULT__</tm_dir>
-    <glossary_dir>__DEFAULT__</glossary_dir>
-    <glossary_file>__DEFAULT__</glossary_file>
-    <dictionary_dir>__DEFAULT__</dictionary_dir>
-    <source_lang>fr-FR</source_lang>
-    <target_lang>en-US</target_lang>
-    <source_tok>org.omegat.tokenizer.LuceneFrenchTokenizer</source_tok>
-    <target_tok>org.omegat.tokenizer.LuceneEnglishTokenizer</target_tok>
-    <sentence_seg>false</sentence_seg>
-    <support_default_translations>true</support_default_translations>
-    <remove_tags>false</remove_tags>
-  </project>
-</omegat>
-"#;

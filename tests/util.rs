@@ -1,7 +1,7 @@
 //! Running the real `tmkit` binary in a temporary directory.
 
 use std::{
-    path::{Path, PathBuf},
+    path::PathBuf,
     process::{Command, Output},
 };
 
@@ -132,28 +132,4 @@ impl Run {
 }
 
 /// A file of the bundled examples.
-pub fn example(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("examples")
-        .join(rel)
-}
-
-/// Whether the real clients (xmllint, OmegaT, translate-toolkit) must be
-/// present: `.ci/run` sets TMKIT_REQUIRE_CLIENTS=1 after installing them.
-pub fn clients_required() -> bool {
-    std::env::var("TMKIT_REQUIRE_CLIENTS").is_ok_and(|v| v == "1")
-}
-
-/// Whether `program` can be run; when it cannot and clients are required,
-/// the test fails, else it is reported as skipped.
-pub fn have(program: &str, probe: &[&str]) -> bool {
-    let found = Command::new(program).args(probe).output().is_ok();
-    if !found {
-        assert!(
-            !clients_required(),
-            "{program} is required (TMKIT_REQUIRE_CLIENTS=1) but not installed"
-        );
-        eprintln!("skipped: {program} not installed");
-    }
-    found
-}
+pub use tmkit_testkit::example;

@@ -2,9 +2,9 @@
 //! TMX 1.4 DTD, translate-toolkit's parser, and OmegaT 3.6 in console mode.
 //!
 //! A missing client makes its test print `skipped: <tool> not installed` and
-//! pass, unless `TMKIT_REQUIRE_CLIENTS=1`, which makes it fail. The Python
-//! interpreter that has translate-toolkit is `$TMKIT_PYTHON` (default
-//! `python3`).
+//! pass, unless `TMKIT_REQUIRE_CLIENTS=1`, which makes it fail
+//! (`tmkit_testkit::have`). The Python interpreter that has
+//! translate-toolkit is `$TMKIT_PYTHON` (default `python3`).
 
 use std::{
     path::{Path, PathBuf},
@@ -12,14 +12,11 @@ use std::{
 };
 
 use tmkit_core::{Inline, Lang, Tu};
+use tmkit_testkit::{have, have_omegat, omegat_translate, python, tmx_dtd, xmllint_dtd_errors};
 use tmkit_tmx::{TmxReader, TmxWriter, WriteOptions};
 
 fn manifest() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn shared() -> PathBuf {
-    manifest().join("../../../shared")
 }
 
 /// Real files of `tmx/`, chosen for their quirks: TMX 1.1 `lang=`, UTF-16 with
@@ -36,24 +33,12 @@ const REAL: &[&str] = &[
     "dgt-tm/22004D0093.tmx",
 ];
 
-/// Whether `tool` can run; if not, fails under `TMKIT_REQUIRE_CLIENTS=1` and
-/// otherwise says the test is skipped.
-fn available(tool: &str, probe: &mut Command) -> bool {
-    let ok = probe.output().map(|o| o.status.success()).unwrap_or(false);
-    if !ok {
-        if std::env::var("TMKIT_REQUIRE_CLIENTS").as_deref() == Ok("1") {
-            panic!("{tool} is required (TMKIT_REQUIRE_CLIENTS=1) but not installed");
-        }
-        println!("skipped: {tool} not installed");
-    }
-    ok
-}
-
-/// The units of the dispatch: French and English sentences grouped as the
-/// gold alignment links them.
+/// The units of the bundled dispatch: French and English sentences grouped
+/// as the gold alignment links them.
 fn dispatch_units() -> Vec<Tu> {
-    let dir = shared().join("dispatch");
-    let read = |n: &str| std::fs::read_to_string(dir.join(n)).unwrap();
+    let read = |n: &str| {
+        std::fs::read_to_string(tmkit_testkit::example(&format!("dispatch/{n}"))).unwrap()
+    };
     let fr: Vec<String> = read("dispatch.fr.sentences")
         .lines()
         .map(str::to_string)
@@ -128,27 +113,14 @@ fn exports(dir: &Path) -> Vec<(PathBuf, Vec<Tu>)> {
 
 #[test]
 fn xmllint_validates_against_tmx14_dtd() {
-    if !available("xmllint", Command::new("xmllint").arg("--version")) {
+    if !have("xmllint", Command::new("xmllint").arg("--version")) {
         return;
     }
-    let dtd = manifest().join("../../tmx/spec/tmx14.dtd");
     let dir = tempfile::tempdir().unwrap();
     for (path, _) in exports(dir.path()) {
-        let out = Command::new("xmllint")
-            .args(["--noout", "--nonet", "--dtdvalid"])
-            .arg(&dtd)
-            .arg(&path)
-            .output()
-            .unwrap();
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(
-            out.status.success(),
-            "{}: exit {:?}\n{stderr}",
-            path.display(),
-            out.status.code()
-        );
-        assert!(!stderr.contains("validity"), "{}: {stderr}", path.display());
-        assert!(stderr.trim().is_empty(), "{}: {stderr}", path.display());
+        if let Some(errors) = xmllint_dtd_errors(&tmx_dtd(), &path) {
+            panic!("{}: {errors}", path.display());
+        }
     }
 }
 
@@ -165,8 +137,8 @@ fn all_text(items: &[Inline], out: &mut String) {
 
 #[test]
 fn translate_toolkit_reads_the_same_units() {
-    let python = std::env::var("TMKIT_PYTHON").unwrap_or_else(|_| "python3".into());
-    if !available(
+    let python = python();
+    if !have(
         "translate-toolkit",
         Command::new(&python).args(["-c", "import translate.storage.tmx"]),
     ) {
@@ -202,95 +174,9 @@ fn translate_toolkit_reads_the_same_units() {
     }
 }
 
-/// Runs OmegaT on a project whose `source/` holds `lines` and whose
-/// `tm/auto/` holds `tmx`; returns how many segments it filled.
-fn omegat_fill(work: &Path, tmx: &Path, src: &str, tgt: &str, lines: &[String]) -> (usize, usize) {
-    let project = work.join("project");
-    for d in [
-        "source",
-        "target",
-        "tm/auto",
-        "glossary",
-        "dictionary",
-        "omegat",
-    ] {
-        std::fs::create_dir_all(project.join(d)).unwrap();
-    }
-    let tok = |l: &str| {
-        if l.starts_with("fr") {
-            "LuceneFrenchTokenizer"
-        } else {
-            "LuceneEnglishTokenizer"
-        }
-    };
-    let config = format!(
-        r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<omegat>
-  <project version="1.0">
-    <source_dir>__DEFAULT__</source_dir>
-    <target_dir>__DEFAULT__</target_dir>
-    <tm_dir>__DEFAULT__</tm_dir>
-    <glossary_dir>__DEFAULT__</glossary_dir>
-    <glossary_file>__DEFAULT__</glossary_file>
-    <dictionary_dir>__DEFAULT__</dictionary_dir>
-    <source_lang>{src}</source_lang>
-    <target_lang>{tgt}</target_lang>
-    <source_tok>org.omegat.tokenizer.{}</source_tok>
-    <target_tok>org.omegat.tokenizer.{}</target_tok>
-    <sentence_seg>false</sentence_seg>
-    <support_default_translations>true</support_default_translations>
-    <remove_tags>false</remove_tags>
-  </project>
-</omegat>
-"#,
-        tok(src),
-        tok(tgt)
-    );
-    std::fs::write(project.join("omegat.project"), config).unwrap();
-    std::fs::write(project.join("source/source.txt"), lines.join("\n\n") + "\n").unwrap();
-    std::fs::copy(tmx, project.join("tm/auto/memory.tmx")).unwrap();
-    let out = Command::new("java")
-        .args([
-            "-Djava.awt.headless=true",
-            "-jar",
-            "/usr/share/omegat/OmegaT.jar",
-        ])
-        .arg(&project)
-        .arg("--mode=console-translate")
-        .arg(format!("--config-dir={}", work.join("config").display()))
-        .arg("--disable-project-locking")
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{stderr}");
-    assert!(
-        !stderr.contains("TF_TM_LOAD_ERROR"),
-        "OmegaT could not load {}:\n{stderr}",
-        tmx.display()
-    );
-    let stats = std::fs::read_to_string(project.join("omegat/project_stats.txt")).unwrap();
-    let count = |label: &str| -> usize {
-        let line = stats
-            .lines()
-            .find(|l| l.starts_with(label))
-            .unwrap_or_else(|| panic!("{label} in {stats}"));
-        line.split_whitespace()
-            .nth(1)
-            .and_then(|n| n.parse().ok())
-            .unwrap()
-    };
-    let (total, remaining) = (count("Total:"), count("Remaining:"));
-    (total, total - remaining)
-}
-
 #[test]
 fn omegat_fills_segments_from_tm_auto() {
-    let omegat = Path::new("/usr/share/omegat/OmegaT.jar");
-    if !omegat.exists() || !available("OmegaT (java)", Command::new("java").arg("-version")) {
-        if std::env::var("TMKIT_REQUIRE_CLIENTS").as_deref() == Ok("1") {
-            panic!("OmegaT is required (TMKIT_REQUIRE_CLIENTS=1) but /usr/share/omegat/OmegaT.jar is missing");
-        }
-        println!("skipped: OmegaT not installed");
+    if !have_omegat() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -320,10 +206,18 @@ fn omegat_fills_segments_from_tm_auto() {
         lines.dedup();
         assert!(lines.len() >= 2, "{which}: {lines:?}");
         let work = dir.path().join(format!("omegat-{which}"));
-        let (total, filled) = omegat_fill(&work, path, src, tgt, &lines);
-        assert_eq!(total, lines.len(), "{which}: segments OmegaT found");
-        assert_eq!(filled, lines.len(), "{which}: segments filled from tm/auto");
-        println!("OmegaT {which}: {filled} of {total} segments filled");
+        let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+        let run = omegat_translate(&work, path, src, tgt, &lines);
+        assert_eq!(run.total, lines.len(), "{which}: segments OmegaT found");
+        assert_eq!(
+            run.remaining, 0,
+            "{which}: segments not filled from tm/auto"
+        );
+        println!(
+            "OmegaT {which}: {} of {} segments filled",
+            run.total - run.remaining,
+            run.total
+        );
     }
 }
 

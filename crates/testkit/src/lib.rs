@@ -1,0 +1,36 @@
+/*!
+What tmkit's tests share: paths into the repository, and the real clients the
+tests drive to check tmkit's TMX (xmllint with the TMX 1.4 DTD,
+translate-toolkit's parser, OmegaT 3.6 in console mode).
+
+A missing client makes [`have`] print `skipped: … not installed` and return
+`false`, so its test passes without checking anything, unless
+`TMKIT_REQUIRE_CLIENTS=1` (set by `.ci/run` after installing them), which
+makes it fail instead. Tests read only files of the repository: nothing
+here reaches outside it.
+
+The items that matter:
+
+* [`have`], [`have_omegat`] and [`python`], to find the clients;
+* [`xmllint_dtd_errors`], which validates a TMX file against [`tmx_dtd`];
+* [`omegat_translate`], which runs OmegaT on a project whose memory is a
+  given TMX file and returns its [`OmegatRun`].
+
+```
+let dtd = tmkit_testkit::tmx_dtd();
+assert!(dtd.ends_with("tmx/spec/tmx14.dtd") && dtd.exists());
+```
+*/
+
+// The tests of two packages read these docs.
+#![deny(missing_docs)]
+
+pub use crate::{
+    clients::{clients_required, have, have_omegat, python, xmllint_dtd_errors},
+    omegat::{omegat_translate, OmegatRun},
+    paths::{example, repo, tmx_dtd},
+};
+
+mod clients;
+mod omegat;
+mod paths;
