@@ -100,34 +100,35 @@ enum Special {
 pub(crate) struct Guard {
     inner: Box<dyn BufRead + Send>,
     cuts: Arc<Cuts>,
-    lex: Lex,
-    /// Bytes of the current text run, or of the current tag's quoted values.
-    run: u64,
-    /// Other bytes of the current tag or special markup.
-    other: u64,
+    /// The state at the parser's position.
+    state: State,
+    /// Bytes of the inner buffer, from the parser's position, found safe to
+    /// hand on, and the state after all of them: the parser reads them as
+    /// one slice, rather than a token at a time, and each byte is followed
+    /// once. The guard's cost is in docs/BENCHMARKS.md (streamed reading).
+    safe: usize,
+    end: State,
     /// Bytes handed on so far.
     out: u64,
-    /// The last two bytes of special markup, to find its end across buffers.
-    prev: [u8; 2],
-    /// The bytes last offered by `fill_buf`, and the state after all of them.
-    offered: usize,
-    after: (Lex, u64, u64),
     /// The cut being made, logged when bytes are handed on again.
     cutting: Option<Cut>,
 }
 
 impl Guard {
     pub(crate) fn new(inner: Box<dyn BufRead + Send>, cuts: Arc<Cuts>) -> Guard {
-        Guard {
-            inner,
-            cuts,
+        let state = State {
             lex: Lex::Text,
             run: 0,
             other: 0,
-            out: 0,
             prev: [0; 2],
-            offered: 0,
-            after: (Lex::Text, 0, 0),
+        };
+        Guard {
+            inner,
+            cuts,
+            state,
+            safe: 0,
+            end: state,
+            out: 0,
             cutting: None,
         }
     }
@@ -285,6 +286,42 @@ impl State {
     }
 }
 
+/// How far the bytes at hand can be handed on from a state.
+enum Scan {
+    /// The first `n` bytes, after which the state is the one given.
+    Safe(usize, State),
+    /// Drop the first `n` bytes.
+    Drop(usize),
+    /// Stop reading.
+    Fail(String),
+}
+
+impl State {
+    /// Follows `buf` from this state as far as it can be handed on whole.
+    fn scan(mut self, buf: &[u8], limit: u64) -> Scan {
+        let mut at = 0;
+        while at < buf.len() {
+            match self.step(&buf[at..], limit) {
+                Step::Switch(lex) => self.lex = lex,
+                Step::Offer(n, (lex, run, other)) => {
+                    if let Lex::Special(_) | Lex::Bang | Lex::Open = self.lex {
+                        self.prev = last_two(self.prev, &buf[at..at + n]);
+                    }
+                    (self.lex, self.run, self.other) = (lex, run, other);
+                    if lex == Lex::Open {
+                        self.prev = [0; 2];
+                    }
+                    at += n;
+                }
+                Step::Drop(n) if at == 0 => return Scan::Drop(n),
+                Step::Fail(message) if at == 0 => return Scan::Fail(message),
+                Step::Drop(_) | Step::Fail(_) => break,
+            }
+        }
+        Scan::Safe(at, self)
+    }
+}
+
 /// The last two bytes of `prev` followed by `bytes`.
 fn last_two(prev: [u8; 2], bytes: &[u8]) -> [u8; 2] {
     match bytes.len() {
@@ -303,27 +340,18 @@ impl Read for Guard {
 impl BufRead for Guard {
     fn fill_buf(&mut self) -> io::Result<&[u8]> {
         let limit = self.cuts.limit.load(Ordering::Relaxed).max(1);
-        loop {
-            let state = State {
-                lex: self.lex,
-                run: self.run,
-                other: self.other,
-                prev: self.prev,
-            };
+        while self.safe == 0 {
             let buf = self.inner.fill_buf()?;
             if buf.is_empty() {
-                self.offered = 0;
                 self.end_cut();
                 return Ok(&[]);
             }
-            match state.step(buf, limit) {
-                Step::Switch(lex) => self.lex = lex,
-                Step::Fail(message) => {
+            match self.state.scan(buf, limit) {
+                Scan::Fail(message) => {
                     return Err(io::Error::new(io::ErrorKind::InvalidData, message))
                 }
-                Step::Drop(n) => {
+                Scan::Drop(n) => {
                     let dropped = &buf[..n];
-                    let newlines = memchr::memchr_iter(b'\n', dropped).count() as u64;
                     let cut = self.cutting.get_or_insert(Cut {
                         at: self.out,
                         ..Cut::default()
@@ -331,48 +359,30 @@ impl BufRead for Guard {
                     cut.bytes += n as u64;
                     match memchr::memrchr(b'\n', dropped) {
                         Some(last) => {
-                            cut.newlines += newlines;
+                            cut.newlines += memchr::memchr_iter(b'\n', dropped).count() as u64;
                             cut.tail = chars(&dropped[last + 1..]);
                         }
                         None => cut.tail += chars(dropped),
                     }
                     self.inner.consume(n);
                 }
-                Step::Offer(n, after) => {
-                    self.offered = n;
-                    self.after = after;
-                    if self.cutting.is_some() {
-                        self.end_cut();
-                    }
-                    // Borrowed again: logging the cut needed `self` whole.
-                    let buf = self.inner.fill_buf()?;
-                    return Ok(&buf[..n.min(buf.len())]);
+                Scan::Safe(n, end) => {
+                    self.safe = n;
+                    self.end = end;
+                    self.end_cut();
                 }
             }
         }
+        let buf = self.inner.fill_buf()?;
+        Ok(&buf[..self.safe.min(buf.len())])
     }
 
     fn consume(&mut self, amt: usize) {
-        if amt == 0 {
-            return;
+        let amt = amt.min(self.safe);
+        self.safe -= amt;
+        if self.safe == 0 {
+            self.state = self.end;
         }
-        if let Lex::Special(_) | Lex::Bang | Lex::Open = self.lex {
-            if let Ok(buf) = self.inner.fill_buf() {
-                self.prev = last_two(self.prev, &buf[..amt.min(buf.len())]);
-            }
-        }
-        if amt >= self.offered {
-            (self.lex, self.run, self.other) = self.after;
-            if self.lex == Lex::Open {
-                self.prev = [0; 2];
-            }
-        } else {
-            match self.lex {
-                Lex::Text | Lex::Tag(b'"' | b'\'') => self.run += amt as u64,
-                _ => self.other += amt as u64,
-            }
-        }
-        self.offered = self.offered.saturating_sub(amt);
         self.out += amt as u64;
         self.inner.consume(amt);
     }
