@@ -46,6 +46,8 @@ pub(crate) struct Pattern {
     /// a dense `alphabet × words` table grew with the square of the query.
     start: Vec<u32>,
     blocks: Vec<(u32, u64)>,
+    /// For a pattern of one block, its bits per symbol, read directly.
+    single: Vec<u64>,
 }
 
 impl Pattern {
@@ -59,7 +61,9 @@ impl Pattern {
         let words = symbols.len().div_ceil(64).max(1);
         let mut per: Vec<Vec<(u32, u64)>> = vec![Vec::new(); alphabet.max(1)];
         for (i, &s) in symbols.iter().enumerate() {
-            let Some(list) = per.get_mut(s as usize) else {
+            // Symbol 0 is any unit the pattern does not hold: it matches
+            // nothing.
+            let Some(list) = per.get_mut(s as usize).filter(|_| s != 0) else {
                 continue;
             };
             let w = (i / 64) as u32;
@@ -75,11 +79,24 @@ impl Pattern {
             blocks.extend(list);
         }
         start.push(blocks.len() as u32);
+        let single = if words == 1 {
+            start
+                .windows(2)
+                .map(|w| {
+                    blocks
+                        .get(w[0] as usize..w[1] as usize)
+                        .map_or(0, |b| b.first().map_or(0, |x| x.1))
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
         Pattern {
             symbols,
             words,
             start,
             blocks,
+            single,
         }
     }
 
@@ -114,6 +131,9 @@ impl Pattern {
     /// the last row proves `d > k`: every later column lowers `D[n][j]` by
     /// at most one.
     fn bit_parallel(&self, text: &[u32], k: usize) -> Option<usize> {
+        if self.words == 1 {
+            return self.one_word(text, k);
+        }
         let (n, m) = (self.symbols.len(), text.len());
         let words = self.words;
         let last = (n - 1) % 64;
@@ -172,6 +192,38 @@ impl Pattern {
                 _ => score,
             };
             // `D[n][m] ≥ D[n][j + 1] − (m − j − 1)`.
+            if score > k + (m - j - 1) {
+                return None;
+            }
+        }
+        (score <= k).then_some(score)
+    }
+}
+
+impl Pattern {
+    /// [`Pattern::bit_parallel`] for patterns of at most 64 units, nearly
+    /// every sentence: the same steps on one word, without the block loop.
+    fn one_word(&self, text: &[u32], k: usize) -> Option<usize> {
+        let (n, m) = (self.symbols.len(), text.len());
+        let high = 1u64 << (n - 1);
+        let (mut pv, mut mv) = (u64::MAX, 0u64);
+        let mut score = n;
+        for (j, &s) in text.iter().enumerate() {
+            let eq = self.single.get(s as usize).copied().unwrap_or(0);
+            let xv = eq | mv;
+            let xh = ((eq & pv).wrapping_add(pv) ^ pv) | eq;
+            let mut ph = mv | !(xh | pv);
+            let mut mh = pv & xh;
+            if ph & high != 0 {
+                score += 1;
+            } else if mh & high != 0 {
+                score -= 1;
+            }
+            // Row 0 is `D[0][j] = j`: +1 enters at the top.
+            ph = (ph << 1) | 1;
+            mh <<= 1;
+            pv = mh | !(xv | ph);
+            mv = ph & xv;
             if score > k + (m - j - 1) {
                 return None;
             }
