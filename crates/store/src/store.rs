@@ -265,15 +265,31 @@ impl SledStore {
     }
 }
 
+thread_local! {
+    /// Whether this thread is in a call of [`catch_sled_panic`], whose
+    /// panics are reported as errors rather than printed.
+    static IN_SLED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
 /// Runs `f`, a call into sled, turning a panic into [`Error::Damaged`]:
 /// sled 0.34 panics on some damaged files instead of returning an error
 /// (`tried to serialize Uninitialized` while recovering its log). The
-/// panic's own report is silenced for the call.
+/// panic's own report is silenced, for this thread and this call only: the
+/// panic hook, installed once, passes every other panic to the hook that
+/// was there before.
 fn catch_sled_panic<T>(path: &Path, f: impl FnOnce() -> T) -> Result<T> {
-    let hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(|_| {}));
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !IN_SLED.with(|c| c.get()) {
+                previous(info);
+            }
+        }));
+    });
+    IN_SLED.with(|c| c.set(true));
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
-    std::panic::set_hook(hook);
+    IN_SLED.with(|c| c.set(false));
     result.map_err(|panic| {
         let why = panic
             .downcast_ref::<&str>()
