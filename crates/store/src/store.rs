@@ -326,32 +326,70 @@ impl SledStore {
         let mut report = Salvage::default();
         let mut seen = std::collections::HashSet::new();
         for file in files {
-            let bytes = match fs::read(&file) {
-                Ok(bytes) => bytes,
-                Err(e) => {
-                    report
-                        .lost
-                        .push(format!("{}: cannot read: {e}", file.display()));
-                    continue;
-                }
-            };
-            let mut at = 0;
-            while at < bytes.len() {
-                match crate::codec::record_at(&bytes, at) {
-                    Some((mut rec, end)) => {
-                        if seen.insert(crate::core::fnv1a(&bytes[at..end])) {
-                            rec.id = tmkit_core::TuId(report.units);
-                            save(rec)?;
-                            report.units += 1;
-                        }
-                        at = end;
+            let scanned = fs::File::open(&file).and_then(|f| {
+                scan_records(f, (SCAN_WINDOW, SCAN_KEPT), &mut |bytes, rec| {
+                    if seen.insert(crate::core::fnv1a(bytes)) {
+                        let mut rec = rec;
+                        rec.id = tmkit_core::TuId(report.units);
+                        save(rec)?;
+                        report.units += 1;
                     }
-                    None => at += 1,
-                }
+                    Ok(())
+                })
+            });
+            match scanned {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => return Err(e),
+                Err(e) => report
+                    .lost
+                    .push(format!("{}: cannot read: {e}", file.display())),
             }
         }
         Ok(report)
     }
+}
+
+/// How much of a file [`scan_records`] holds at a time, and how much of it
+/// it keeps for the next read: a record longer than the kept part that
+/// starts near the end of a window is not found.
+const SCAN_WINDOW: usize = 64 << 20;
+const SCAN_KEPT: usize = 32 << 20;
+
+/// Hands every encoded record found at any byte of `file` to `found`, with
+/// its bytes, holding at most `window` + `kept` bytes (and a read of 1 MiB).
+fn scan_records(
+    mut file: impl std::io::Read,
+    (window, kept): (usize, usize),
+    found: &mut dyn FnMut(&[u8], Record) -> Result<()>,
+) -> std::io::Result<Result<()>> {
+    let mut buf: Vec<u8> = Vec::new();
+    let mut at = 0;
+    let mut eof = false;
+    while !eof || at < buf.len() {
+        // Top the buffer up to a window past the scanning position.
+        while !eof && buf.len() - at < window + kept {
+            let start = buf.len();
+            buf.resize(start + (1 << 20), 0);
+            let n = file.read(&mut buf[start..])?;
+            buf.truncate(start + n);
+            eof = n == 0;
+        }
+        let limit = if eof { buf.len() } else { at + window };
+        while at < limit {
+            match crate::codec::record_at(&buf, at) {
+                Some((rec, end)) => {
+                    if let Err(e) = found(&buf[at..end], rec) {
+                        return Ok(Err(e));
+                    }
+                    at = end;
+                }
+                None => at += 1,
+            }
+        }
+        buf.drain(..at);
+        at = 0;
+    }
+    Ok(Ok(()))
 }
 
 /// What [`SledStore::salvage`] recovered.
@@ -492,3 +530,50 @@ impl Default for MemStore {
 }
 
 delegate_store!(MemStore);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tmkit_core::{Lang, Tu, TuId};
+
+    #[test]
+    fn records_are_found_across_windows_and_among_other_bytes() {
+        let en = Lang::parse("en").unwrap();
+        let fr = Lang::parse("fr").unwrap();
+        let mut file = vec![7u8; 13];
+        let mut want = vec![];
+        for i in 0..300u64 {
+            let rec = Record {
+                id: TuId(i),
+                tu: Tu::bilingual(
+                    en.clone(),
+                    format!("Source {i}").as_str(),
+                    fr.clone(),
+                    "Cible",
+                ),
+                src: en.clone(),
+                batch: 0,
+                file: "a.tmx".into(),
+                created: i,
+                changed: i,
+                usage: 0,
+            };
+            let bytes = crate::codec::encode_record(&rec);
+            let mut w = crate::codec::Writer::new();
+            w.uint(bytes.len() as u64);
+            file.extend_from_slice(&w.buf);
+            file.extend_from_slice(&bytes);
+            file.extend_from_slice(&[0xff, 0, 3][..(i % 4) as usize % 3]);
+            want.push(format!("Source {i}"));
+        }
+        // Windows far smaller than the file, so that records straddle them.
+        let mut got = vec![];
+        scan_records(std::io::Cursor::new(&file), (97, 200), &mut |_, rec| {
+            got.push(rec.tu.variants[0].seg.plain_text());
+            Ok(())
+        })
+        .unwrap()
+        .unwrap();
+        assert_eq!(got, want);
+    }
+}
