@@ -1210,18 +1210,42 @@ fn attributes_picking<'e, 'a: 'e>(
         let attr = match attr {
             Ok(a) => a,
             Err(err) => {
+                let (at, what) = describe_attr(&err);
+                let at = st.loc_in(loc, e, 1, at);
                 return Err(st.syntax(
-                    loc,
+                    at,
                     format!(
-                        "bad attribute in <{}>: {err}",
+                        "bad attribute in <{}>: {what}: the XML is not well-formed",
                         String::from_utf8_lossy(e.name().as_ref())
                     ),
-                ))
+                ));
             }
         };
         take_attr(st, &mut tag, attr.key.into_inner(), attr.value)?;
     }
     Ok((tag.out, tag.picked))
+}
+
+/// Where in the tag a malformed attribute is (a byte offset, which
+/// quick-xml's message would show as such), and what is wrong.
+fn describe_attr(err: &quick_xml::events::attributes::AttrError) -> (usize, String) {
+    use quick_xml::events::attributes::AttrError;
+    match *err {
+        AttrError::ExpectedEq(at) => (at, "an attribute name must be followed by `=`".into()),
+        AttrError::ExpectedValue(at) => (at, "`=` must be followed by a quoted value".into()),
+        AttrError::UnquotedValue(at) => (
+            at,
+            "the attribute value must be in quotes (`\"` or `'`)".into(),
+        ),
+        AttrError::ExpectedQuote(at, quote) => (
+            at,
+            format!(
+                "the attribute value has no closing quote `{}`",
+                quote as char
+            ),
+        ),
+        AttrError::Duplicated(at, _) => (at, "the attribute appears twice".into()),
+    }
 }
 
 /// An attribute name: the common ones of TMX are static strings (no UTF-8
