@@ -49,23 +49,16 @@ fn load(dir: &Path, name: &'static str) -> Doc {
     }
 }
 
+/// One side of a presegmented document, all in paragraph 0.
+fn sents(lines: &[String]) -> Vec<Sent<'_>> {
+    lines
+        .iter()
+        .map(|text| Sent { text, paragraph: 0 })
+        .collect()
+}
+
 fn run(aligner: &Aligner, doc: &Doc) -> (Scores, Vec<Link>) {
-    let s: Vec<Sent<'_>> = doc
-        .src
-        .iter()
-        .map(|t| Sent {
-            text: t,
-            paragraph: 0,
-        })
-        .collect();
-    let t: Vec<Sent<'_>> = doc
-        .tgt
-        .iter()
-        .map(|t| Sent {
-            text: t,
-            paragraph: 0,
-        })
-        .collect();
+    let (s, t) = (sents(&doc.src), sents(&doc.tgt));
     let links = aligner.align(&s, &t);
     (score_links(&links, &doc.gold), links)
 }

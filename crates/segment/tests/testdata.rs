@@ -9,11 +9,6 @@ const TESTDATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata");
 const SRX_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/srx");
 
 #[derive(Deserialize)]
-struct File {
-    case: Vec<Case>,
-}
-
-#[derive(Deserialize)]
 struct Case {
     name: String,
     lang: String,
@@ -56,42 +51,32 @@ fn segmenter(case: &Case) -> Segmenter {
 
 #[test]
 fn testdata_cases() {
-    let mut files: Vec<_> = std::fs::read_dir(TESTDATA)
-        .expect("testdata dir")
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-        .collect();
-    files.sort();
-    assert!(files.len() >= 3, "testdata files missing");
+    let cases = tmkit_testkit::toml_cases::<Case>(TESTDATA.as_ref());
+    let files: std::collections::BTreeSet<_> = cases.iter().map(|(p, _)| p).collect();
+    assert!(files.len() >= 3, "testdata files missing: {files:?}");
     let mut failures = Vec::new();
-    let mut count = 0;
-    for path in files {
-        let text = std::fs::read_to_string(&path).expect("read");
-        let file: File =
-            toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        for case in file.case {
-            count += 1;
-            let seg = segmenter(&case);
-            let got: Vec<&str> = seg
-                .segment(&case.text)
-                .iter()
-                .map(|s| &case.text[s.span.start..s.span.end])
-                .collect();
-            if got != case.sentences {
-                failures.push(format!(
-                    "{}: {}\n  want: {:?}\n  got:  {:?}",
-                    path.file_name().unwrap_or_default().to_string_lossy(),
-                    case.name,
-                    case.sentences,
-                    got
-                ));
-            }
+    for (path, case) in &cases {
+        let seg = segmenter(case);
+        let got: Vec<&str> = seg
+            .segment(&case.text)
+            .iter()
+            .map(|s| &case.text[s.span.start..s.span.end])
+            .collect();
+        if got != case.sentences {
+            failures.push(format!(
+                "{}: {}\n  want: {:?}\n  got:  {:?}",
+                path.file_name().unwrap_or_default().to_string_lossy(),
+                case.name,
+                case.sentences,
+                got
+            ));
         }
     }
     assert!(
         failures.is_empty(),
-        "{} of {count} cases fail:\n{}",
+        "{} of {} cases fail:\n{}",
         failures.len(),
+        cases.len(),
         failures.join("\n")
     );
 }

@@ -14,7 +14,9 @@ The items that matter:
 * [`have`], [`have_omegat`] and [`python`], to find the clients;
 * [`xmllint_dtd_errors`], which validates a TMX file against [`tmx_dtd`];
 * [`omegat_translate`], which runs OmegaT on a project whose memory is a
-  given TMX file and returns its [`OmegatRun`].
+  given TMX file and returns its [`OmegatRun`];
+* [`toml_cases`], the one loader of the behaviour cases that crates keep in
+  TOML files of their `testdata/`.
 
 ```
 let dtd = tmkit_testkit::tmx_dtd();
@@ -26,11 +28,13 @@ assert!(dtd.ends_with("tmx/spec/tmx14.dtd") && dtd.exists());
 #![deny(missing_docs)]
 
 pub use crate::{
+    cases::toml_cases,
     clients::{clients_required, have, have_omegat, python, xmllint_dtd_errors},
     omegat::{omegat_translate, OmegatRun},
     paths::{example, repo, tmx_dtd},
 };
 
+mod cases;
 mod clients;
 mod omegat;
 mod paths;
