@@ -31,9 +31,10 @@ pub(crate) fn forbidden_message(c: char) -> String {
 /// Expands the references of `raw` and, when `newlines`, turns `\r\n` and
 /// a lone `\r` into `\n` (as XML does for text; a `&#xD;` reference stays a
 /// carriage return). Borrowed when there is nothing to change, which is most
-/// text.
-pub(crate) fn expand(raw: &str, newlines: bool) -> Result<Cow<'_, str>, Bad> {
-    if let Some((at, c)) = forbidden_char(raw) {
+/// text. Characters XML 1.0 forbids are refused, as written (unless `check`
+/// is false: the caller knows there are none) and as references.
+pub(crate) fn expand(raw: &str, newlines: bool, check: bool) -> Result<Cow<'_, str>, Bad> {
+    if let Some((at, c)) = check.then(|| forbidden_char(raw)).flatten() {
         return Err(Bad {
             at,
             message: forbidden_message(c),
@@ -123,19 +124,27 @@ mod tests {
     use super::*;
 
     fn bad(raw: &str) -> (usize, String) {
-        let b = expand(raw, true).unwrap_err();
+        let b = expand(raw, true, true).unwrap_err();
         (b.at, b.message)
     }
 
     #[test]
     fn references_and_line_ends() {
-        assert!(matches!(expand("plain", true), Ok(Cow::Borrowed("plain"))));
+        assert!(matches!(
+            expand("plain", true, true),
+            Ok(Cow::Borrowed("plain"))
+        ));
         assert_eq!(
-            expand("a&lt;b&gt;&amp;&quot;&apos;&#233;&#xE9;&#x1F600;", true).unwrap(),
+            expand(
+                "a&lt;b&gt;&amp;&quot;&apos;&#233;&#xE9;&#x1F600;",
+                true,
+                true
+            )
+            .unwrap(),
             "a<b>&\"'éé😀"
         );
-        assert_eq!(expand("a\r\nb\rc&#xD;d", true).unwrap(), "a\nb\nc\rd");
-        assert_eq!(expand("a\r\nb", false).unwrap(), "a\r\nb");
+        assert_eq!(expand("a\r\nb\rc&#xD;d", true, true).unwrap(), "a\nb\nc\rd");
+        assert_eq!(expand("a\r\nb", false, true).unwrap(), "a\r\nb");
     }
 
     #[test]
