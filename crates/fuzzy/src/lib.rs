@@ -11,8 +11,16 @@ numbers and placeholders into a stored target ([`substitute_placeables`]),
 searches for phrases ([`Concordance`]) and classifies best scores into bands
 for document analysis ([`Band`], [`Analysis`]).
 
-What it does not do: it stores nothing and reads no file. The caller feeds
-`(key, source text)` pairs to an [`Index`] and maps keys back to its units.
+The index can also be written once as an immutable [`Segment`] (a
+[`SegmentWriter`] of `(key, source text, payload)` records) and opened from
+a memory-mapped file without rebuilding anything; several segments are
+searched together with deleted keys left out ([`Segment::search_all`]), and
+merged into one ([`SegmentWriter::add_live`]). The same search code reads
+the in-memory tables and the mapped ones.
+
+What it does not do: it keeps no store. The caller feeds `(key, source
+text)` pairs to an [`Index`] or a [`SegmentWriter`], decides where segment
+files live, and maps keys back to its units.
 
 The scores, and the proof that the index loses nothing, are in
 `docs/MATCHING.md`.
@@ -47,6 +55,7 @@ pub use crate::{
     index::{Hit, Index, IndexBuilder, SearchStats},
     placeable::substitute_placeables,
     score::{score, Edit, EditOp, Explanation, MatchKind, Penalty, PenaltyKind, Scorer},
+    segment::{Segment, SegmentBytes, SegmentHit, SegmentWriter, SEGMENT_FORMAT_VERSION},
     token::{normalize, tokenize, Token, TokenKind},
 };
 
@@ -57,6 +66,8 @@ mod index;
 mod lev;
 mod placeable;
 mod score;
+mod search;
+mod segment;
 #[cfg(test)]
 mod tests;
 mod token;

@@ -141,7 +141,7 @@ const ETE_NFD: &str = "e\u{301}te\u{301}";
 /// The tests' texts: a small vocabulary so that random texts share words,
 /// with case, punctuation, numbers, placeholders and tags mixed in, other
 /// spellings of the same sentence, a script without spaces and symbols.
-fn text() -> impl Strategy<Value = String> {
+pub(crate) fn text() -> impl Strategy<Value = String> {
     let word = prop::sample::select(vec![
         "le", "Le", "chat", "chien", "dort", "sur", "canapé", "de", "la", "3", "42", "0,5", "%s",
         "{n}", "<b>", "</b>", ",", ".", "!", "l'", "été", "&Fichier", "Fichier", "  ", "l’",
@@ -150,7 +150,7 @@ fn text() -> impl Strategy<Value = String> {
     prop::collection::vec(word, 0..10).prop_map(|w| w.join(" "))
 }
 
-fn scorer() -> impl Strategy<Value = Scorer> {
+pub(crate) fn scorer() -> impl Strategy<Value = Scorer> {
     prop::sample::select(vec![Scorer::Tmkit, Scorer::Omegat, Scorer::Chars])
 }
 
@@ -228,7 +228,7 @@ const LONG_WORDS: [&str; 16] = [
 
 /// A long text (300 to 2,500 of [`LONG_WORDS`], about 1.5 to 13 KB) and
 /// three copies of it with up to six words replaced or dropped each.
-fn long_texts() -> impl Strategy<Value = (String, [String; 3])> {
+pub(crate) fn long_texts() -> impl Strategy<Value = (String, [String; 3])> {
     let word = || prop::sample::select(LONG_WORDS.to_vec());
     let words = prop::collection::vec(word(), 300..2500);
     let edits = prop::collection::vec((0usize..2500, word()), 0..6);
