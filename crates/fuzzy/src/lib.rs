@@ -9,7 +9,8 @@ penalty), finds the best matches of a query in an [`Index`] exactly as a full
 scan would ([`Index::search`] vs [`Index::brute_force`]), substitutes changed
 numbers and placeholders into a stored target ([`substitute_placeables`]),
 searches for phrases ([`Concordance`]) and classifies best scores into bands
-for document analysis ([`Band`], [`Analysis`]).
+for document analysis ([`Band`], [`Analysis`]). [`chrf`] measures how
+much of a suggested target survives, what the scores are calibrated on.
 
 The index can also be written once as an immutable [`Segment`] (a
 [`SegmentWriter`] of `(key, source text, payload)` records) and opened from
@@ -50,6 +51,7 @@ println!("{why}");
 
 pub use crate::{
     band::{word_count, Analysis, Band, Tally},
+    chrf::chrf,
     concordance::{highlight, Concordance, ConcordanceHit},
     error::{Error, Result},
     index::{Hit, Index, IndexBuilder, SearchStats},
@@ -60,6 +62,7 @@ pub use crate::{
 };
 
 mod band;
+mod chrf;
 mod concordance;
 mod error;
 mod index;
