@@ -328,3 +328,27 @@ fn mixed_scorers_are_refused() {
         .add_live(&[a], &|_| true)
         .is_err());
 }
+
+/// A segment is shared between threads (a server's workers) and cloned
+/// cheaply; the bytes are not copied.
+#[test]
+fn segments_are_shared_between_threads() {
+    fn shared<T: Send + Sync + Clone + 'static>() {}
+    shared::<Segment>();
+    let seg = Segment::from_bytes(sample()).expect("opens");
+    let copy = seg.clone();
+    let hits = std::thread::spawn(move || {
+        copy.search("Le chien dort.", 1, 50)
+            .expect("ok")
+            .into_iter()
+            .map(|h| h.hit)
+            .collect::<Vec<_>>()
+    })
+    .join()
+    .expect("no panic");
+    assert_eq!(hits[0].key, 1);
+    assert_eq!(
+        plain(&seg.search("Le chien dort.", 1, 50).expect("ok")),
+        hits
+    );
+}
