@@ -312,10 +312,11 @@ impl SrxDocument {
 /// Backtracking steps one `fancy-regex` match may take before it gives up
 /// (fancy-regex's default is 1,000,000). A rule with nested repetition, such
 /// as `(\w+\s?)+(?<=x)\.`, reaches any limit at every position of a
-/// paragraph: with the default, a 250-byte rule file took 7.3 s on a
-/// 200-byte line. The rules of the shipped LanguageTool, OmegaT and Okapi
-/// files need far fewer steps within [`CONTEXT`] (none of them reaches this
-/// limit on the golden_en and fr_news sets, docs/BENCHMARKS.md).
+/// paragraph: with the default, and no rule left out, such a rule took 24 s
+/// on 60 KB of text (`examples/catastrophic.rs`, docs/BENCHMARKS.md). The
+/// rules of the shipped LanguageTool, OmegaT and Okapi files need far fewer
+/// steps within [`CONTEXT`]: none reaches this limit on the 908 texts of
+/// golden_en and fr_news.
 const BACKTRACK_LIMIT: usize = 100_000;
 
 /// Bytes of the paragraph a pattern sees on its side of a candidate
