@@ -8,7 +8,13 @@
 //! $B build --out target/bigtm.seg [--lines N] [--scorer tmkit]
 //! $B first --seg target/bigtm.seg [--runs 10] [--query 0]
 //! $B query --seg target/bigtm.seg [--query 0]
+//! $B build --out target/bigtm.seg --per-segment 500000   # PATH.0, PATH.1, …
+//! $B first --seg target/bigtm.seg --segments 4
 //! ```
+//!
+//! `--per-segment N` cuts the records into segments of N (the last one
+//! smaller), written to `PATH.0`, `PATH.1`, … and searched together
+//! (`Segment::search_all`); `--segments K` opens `PATH.0` … `PATH.K-1`.
 //!
 //! `build` reads the first N lines of `bigtm.tsv.gz` (default: all) as
 //! records (key: line number, source: the French text, payload: the English
@@ -44,6 +50,11 @@ struct Args {
     query: usize,
     top: usize,
     min: u8,
+    /// Records per segment (`build`), or 0 for one segment at `seg`.
+    per_segment: usize,
+    /// How many segments `PATH.0` … to open (`query`, `first`), or 0 for
+    /// the one at `seg`.
+    segments: usize,
 }
 
 fn parse_args() -> Res<Args> {
@@ -57,6 +68,8 @@ fn parse_args() -> Res<Args> {
         query: 0,
         top: 5,
         min: 50,
+        per_segment: 0,
+        segments: 0,
     };
     while let Some(flag) = it.next() {
         let value = it.next().ok_or_else(|| format!("{flag} needs a value"))?;
@@ -68,6 +81,8 @@ fn parse_args() -> Res<Args> {
             "--query" => a.query = value.parse()?,
             "--top" => a.top = value.parse()?,
             "--min" => a.min = value.parse()?,
+            "--per-segment" => a.per_segment = value.parse()?,
+            "--segments" => a.segments = value.parse()?,
             _ => return Err(format!("unknown flag {flag}").into()),
         }
     }
@@ -115,6 +130,21 @@ fn build(a: &Args) -> Res<()> {
     let mut writer = SegmentWriter::with(IndexBuilder::new().scorer(a.scorer))?;
     let mut sources: Vec<String> = Vec::new();
     let mut text_bytes = 0;
+    let mut paths: Vec<PathBuf> = Vec::new();
+    let mut built = Duration::ZERO;
+    let mut flush = |writer: &mut SegmentWriter, paths: &mut Vec<PathBuf>| -> Res<()> {
+        let path = if a.per_segment == 0 {
+            a.seg.clone()
+        } else {
+            PathBuf::from(format!("{}.{}", a.seg.display(), paths.len()))
+        };
+        let t = Instant::now();
+        writer.write_file(&path)?;
+        built += t.elapsed();
+        *writer = SegmentWriter::with(IndexBuilder::new().scorer(a.scorer))?;
+        paths.push(path);
+        Ok(())
+    };
     for line in reader.lines().take(a.lines) {
         let line = line?;
         let mut cols = line.split('\t');
@@ -122,26 +152,36 @@ fn build(a: &Args) -> Res<()> {
         writer.add(sources.len() as u64, src, tgt.as_bytes());
         text_bytes += src.len() + tgt.len();
         sources.push(src.to_owned());
+        if a.per_segment > 0 && writer.len() == a.per_segment {
+            flush(&mut writer, &mut paths)?;
+        }
     }
-    let read = t0.elapsed();
-    let t1 = Instant::now();
-    writer.write_file(&a.seg)?;
-    let built = t1.elapsed();
+    if !writer.is_empty() || paths.is_empty() {
+        flush(&mut writer, &mut paths)?;
+    }
     drop(writer);
-    let size = std::fs::metadata(&a.seg)?.len();
+    let read = t0.elapsed() - built;
+    let mut size = 0;
+    for p in &paths {
+        size += std::fs::metadata(p)?.len();
+    }
     println!(
         "{} records read and tokenized in {:.1} s; postings built and written in {:.1} s; \
-         segment {:.0} MiB = {:.2} x the texts ({:.0} MiB of sources and targets); peak {} MiB",
+         {} segment(s), {:.0} MiB = {:.2} x the texts ({:.0} MiB of sources and targets); peak {} MiB",
         sources.len(),
         read.as_secs_f64(),
         built.as_secs_f64(),
+        paths.len(),
         size as f64 / 1048576.0,
         size as f64 / text_bytes as f64,
         text_bytes as f64 / 1048576.0,
         peak_mib().unwrap_or(0)
     );
     let t2 = Instant::now();
-    let seg = Segment::open_file(&a.seg)?;
+    let segs = paths
+        .iter()
+        .map(|p| Segment::open_file(p))
+        .collect::<Result<Vec<_>, _>>()?;
     println!("opened in {:.3} ms", t2.elapsed().as_secs_f64() * 1e3);
     let t3 = Instant::now();
     let mut index: Index = IndexBuilder::new().scorer(a.scorer).build()?;
@@ -161,12 +201,12 @@ fn build(a: &Args) -> Res<()> {
         (Vec::new(), Vec::new(), Vec::new(), 0);
     for q in &queries {
         let t = Instant::now();
-        seg.search(q, a.top, a.min)?;
+        Segment::search_all(&segs, q, a.top, a.min, &|_, _| true)?;
         first_touch.push(t.elapsed());
     }
     for q in &queries {
         let t = Instant::now();
-        let hits = seg.search(q, a.top, a.min)?;
+        let hits = Segment::search_all(&segs, q, a.top, a.min, &|_, _| true)?;
         on_disk.push(t.elapsed());
         let t = Instant::now();
         let want = index.search(q, a.top, a.min);
@@ -184,9 +224,15 @@ fn build(a: &Args) -> Res<()> {
 fn query(a: &Args, start: Instant) -> Res<()> {
     let queries = dev_queries()?;
     let q = queries.get(a.query).ok_or("no such dev query")?;
-    let seg = Segment::open_file(&a.seg)?;
+    let segs = if a.segments == 0 {
+        vec![Segment::open_file(&a.seg)?]
+    } else {
+        (0..a.segments)
+            .map(|i| Segment::open_file(&PathBuf::from(format!("{}.{i}", a.seg.display()))))
+            .collect::<Result<Vec<_>, _>>()?
+    };
     let opened = start.elapsed();
-    let hits = seg.search(q, a.top, a.min)?;
+    let hits = Segment::search_all(&segs, q, a.top, a.min, &|_, _| true)?;
     let answered = start.elapsed();
     for h in &hits {
         println!(
@@ -210,7 +256,7 @@ fn query(a: &Args, start: Instant) -> Res<()> {
          resident now {:.1} MiB anonymous + {:.1} MiB of mapped files",
         opened.as_secs_f64() * 1e3,
         answered.as_secs_f64() * 1e3,
-        seg.len(),
+        segs.iter().map(Segment::len).sum::<usize>(),
         field("RssAnon:"),
         field("RssFile:")
     );
@@ -234,6 +280,7 @@ fn first(a: &Args) -> Res<()> {
             .args(["query", "--seg"])
             .arg(&a.seg)
             .args(["--query", &(a.query + run).to_string()])
+            .args(["--segments", &a.segments.to_string()])
             .output()?;
         // `time -v` gives the wall time in hundredths of a second: the
         // spawn-to-exit time measured here is finer (and includes `time`).

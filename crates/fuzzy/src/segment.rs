@@ -4,9 +4,11 @@
 //!
 //! A segment is immutable: records are added to a [`SegmentWriter`], which
 //! writes the file once; deleting records is the caller's business (a
-//! predicate on keys at search time, the way Lucene and tantivy keep delete
-//! bitsets beside their segments), and [`SegmentWriter::add_live`] merges
-//! segments into a new one without the deleted records.
+//! predicate on `(segment, key)` at search time, the way Lucene and tantivy
+//! keep delete bitsets beside their segments: a unit overwritten in a later
+//! segment keeps its key there and is deleted only from the earlier one),
+//! and [`SegmentWriter::add_live`] merges segments into a new one without
+//! the deleted records.
 //!
 //! Opening checks the header (magic, format version, byte order, checksum,
 //! length, section bounds and sizes) and the term dictionary's checksum; it
@@ -179,10 +181,14 @@ impl SegmentWriter {
         self.payload_end.push(self.payloads.len() as u64);
     }
 
-    /// Adds the records of `segments` whose key `live` accepts, in order:
-    /// merging segments and dropping deleted records.
-    pub fn add_live(&mut self, segments: &[Segment], live: &dyn Fn(u64) -> bool) -> Result<()> {
-        for s in segments {
+    /// Adds the records of `segments` that `live(segment number, key)`
+    /// accepts, in order: merging segments and dropping deleted records.
+    pub fn add_live(
+        &mut self,
+        segments: &[Segment],
+        live: &dyn Fn(usize, u64) -> bool,
+    ) -> Result<()> {
+        for (i, s) in segments.iter().enumerate() {
             if s.scorer != self.index.scorer() {
                 return Err(Error::MixedScorers {
                     expected: self.index.scorer(),
@@ -192,7 +198,7 @@ impl SegmentWriter {
             let v = s.view()?;
             for r in 0..v.len() {
                 let key = v.key(r).map_err(|e| s.damaged(e))?;
-                if live(key) {
+                if live(i, key) {
                     let text = v.record_text(r).map_err(|e| s.damaged(e))?;
                     self.add(key, text, s.payload_of(r)?);
                 }
@@ -643,11 +649,11 @@ impl Segment {
     /// descending, then key ascending, then order of addition): exactly what
     /// an [`Index`] of the same records answers.
     pub fn search(&self, query: &str, top: usize, min: u8) -> Result<Vec<SegmentHit<'_>>> {
-        Segment::search_all(std::slice::from_ref(self), query, top, min, &|_| true)
+        Segment::search_all(std::slice::from_ref(self), query, top, min, &|_, _| true)
     }
 
-    /// The best `top` records of all `segments` whose key `live` accepts,
-    /// scoring at least `min`, best first (score descending, then key
+    /// The best `top` records of all `segments` that `live(segment number,
+    /// key)` accepts, scoring at least `min`, best first (score descending, then key
     /// ascending, then segment, then order of addition): exactly what an
     /// [`Index`] of the live records, added segment after segment, answers.
     pub fn search_all<'s>(
@@ -655,7 +661,7 @@ impl Segment {
         query: &str,
         top: usize,
         min: u8,
-        live: &dyn Fn(u64) -> bool,
+        live: &dyn Fn(usize, u64) -> bool,
     ) -> Result<Vec<SegmentHit<'s>>> {
         Segment::each(segments, query, top, min, live, false)
     }
@@ -667,7 +673,7 @@ impl Segment {
         query: &str,
         top: usize,
         min: u8,
-        live: &dyn Fn(u64) -> bool,
+        live: &dyn Fn(usize, u64) -> bool,
     ) -> Result<Vec<SegmentHit<'s>>> {
         Segment::each(segments, query, top, min, live, true)
     }
@@ -682,7 +688,7 @@ impl Segment {
         query: &str,
         top: usize,
         min: u8,
-        live: &dyn Fn(u64) -> bool,
+        live: &dyn Fn(usize, u64) -> bool,
         brute: bool,
     ) -> Result<Vec<SegmentHit<'s>>> {
         let Some(first) = segments.first() else {
@@ -703,6 +709,8 @@ impl Segment {
             };
             let qu = s.query_units(&q);
             let v = s.view()?;
+            let live = |key| live(i, key);
+            let live: &dyn Fn(u64) -> bool = &live;
             let found: Vec<Found> = if brute {
                 v.brute_force(&q, &qu, top, floor, live)
             } else {

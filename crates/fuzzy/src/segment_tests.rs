@@ -18,14 +18,35 @@ fn payload(key: u64, text: &str) -> Vec<u8> {
     [&key.to_le_bytes()[..], text.as_bytes()].concat()
 }
 
-/// Segments of `records` cut at `cuts`, the reference index of the records
-/// whose key is not in `deleted` (in the same order), and the live predicate.
+/// Which records the tests delete: keys in `keys`, in every segment, or
+/// with `alternate` only in the segments of the key's parity (a unit
+/// overwritten in a later segment is deleted from the earlier one only).
+struct Deleted {
+    keys: BTreeSet<u64>,
+    alternate: bool,
+}
+
+impl Deleted {
+    fn none() -> Deleted {
+        Deleted {
+            keys: BTreeSet::new(),
+            alternate: false,
+        }
+    }
+
+    fn contains(&self, segment: usize, key: u64) -> bool {
+        self.keys.contains(&key) && (!self.alternate || (segment as u64 + key).is_multiple_of(2))
+    }
+}
+
+/// Segments of `records` cut at `cuts`, and the reference index of the
+/// records not `deleted`, in the same order.
 fn build(
     s: Scorer,
     min_indexed: u8,
     records: &[(u64, String)],
     cuts: &[usize],
-    deleted: &BTreeSet<u64>,
+    deleted: &Deleted,
 ) -> (Vec<Segment>, Index) {
     let builder = IndexBuilder::new().scorer(s).min_indexed(min_indexed);
     let mut reference = builder.build().expect("valid");
@@ -34,11 +55,11 @@ fn build(
     bounds.push(records.len());
     bounds.sort_unstable();
     let mut segments = Vec::new();
-    for w in bounds.windows(2) {
+    for (i, w) in bounds.windows(2).enumerate() {
         let mut writer = SegmentWriter::with(builder).expect("valid");
         for (k, t) in &records[w[0]..w[1]] {
             writer.add(*k, t, &payload(*k, t));
-            if !deleted.contains(k) {
+            if !deleted.contains(i, *k) {
                 reference.add(*k, t);
             }
         }
@@ -52,12 +73,12 @@ fn build(
 fn check(
     segments: &[Segment],
     reference: &Index,
-    deleted: &BTreeSet<u64>,
+    deleted: &Deleted,
     q: &str,
     top: usize,
     min: u8,
 ) -> std::result::Result<(), TestCaseError> {
-    let live = |k: u64| !deleted.contains(&k);
+    let live = |i, k| !deleted.contains(i, k);
     let want = reference.brute_force(q, top, min);
     let fast = Segment::search_all(segments, q, top, min, &live).expect("undamaged");
     prop_assert_eq!(&plain(&fast), &want);
@@ -66,7 +87,7 @@ fn check(
     prop_assert_eq!(&plain(&slow), &want);
     for h in &fast {
         prop_assert_eq!(h.payload, &payload(h.hit.key, h.source)[..]);
-        prop_assert!(!deleted.contains(&h.hit.key));
+        prop_assert!(!deleted.contains(h.segment, h.hit.key));
     }
     Ok(())
 }
@@ -74,7 +95,8 @@ fn check(
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(200))]
 
-    /// Segments built from random records, with random deletions: the
+    /// Segments built from random records, with random deletions (of a key
+    /// everywhere, or in some segments only): the
     /// search over them is the full scan of the live records, for every
     /// scorer and threshold; so is the search of their merge.
     #[test]
@@ -82,21 +104,23 @@ proptest! {
         s in scorer(),
         memory in prop::collection::vec((0u64..12, text()), 0..40),
         cuts in prop::collection::vec(0usize..41, 0..3),
-        deleted in prop::collection::btree_set(0u64..12, 0..4),
+        keys in prop::collection::btree_set(0u64..12, 0..4),
+        alternate in any::<bool>(),
         queries in prop::collection::vec(text(), 1..4),
         top in 1usize..6,
         min in 1u8..=100,
         min_indexed in 1u8..=100,
     ) {
+        let deleted = Deleted { keys, alternate };
         let (segments, reference) = build(s, min_indexed, &memory, &cuts, &deleted);
         let builder = IndexBuilder::new().scorer(s).min_indexed(min_indexed);
         let mut merged = SegmentWriter::with(builder).expect("valid");
-        merged.add_live(&segments, &|k| !deleted.contains(&k)).expect("undamaged");
+        merged.add_live(&segments, &|i, k| !deleted.contains(i, k)).expect("undamaged");
         let merged = [Segment::from_bytes(merged.to_bytes()).expect("opens")];
         prop_assert_eq!(merged[0].len(), reference.len());
         for q in &queries {
             check(&segments, &reference, &deleted, q, top, min)?;
-            check(&merged, &reference, &BTreeSet::new(), q, top, min)?;
+            check(&merged, &reference, &Deleted::none(), q, top, min)?;
         }
     }
 }
@@ -115,8 +139,9 @@ proptest! {
         top in 1usize..4,
         min in 50u8..=100,
         cut in 0usize..12,
-        deleted in prop::collection::btree_set(0u64..12, 0..2),
+        keys in prop::collection::btree_set(0u64..12, 0..2),
     ) {
+        let deleted = Deleted { keys, alternate: cut % 2 == 0 };
         let memory: Vec<(u64, String)> = [&original, &a, &b, &other.0, &other.1[0]]
             .into_iter()
             .chain(&short)
@@ -306,10 +331,12 @@ fn damaged_sections_never_panic() {
                 for min in [1, 50, 100] {
                     let _ = seg.search(q, 3, min);
                     let _ =
-                        Segment::brute_force_all(std::slice::from_ref(&seg), q, 3, min, &|_| true);
+                        Segment::brute_force_all(std::slice::from_ref(&seg), q, 3, min, &|_, _| {
+                            true
+                        });
                 }
             }
-            let _ = SegmentWriter::new(Scorer::Tmkit).add_live(&[seg], &|_| true);
+            let _ = SegmentWriter::new(Scorer::Tmkit).add_live(&[seg], &|_, _| true);
         }
     }
 }
@@ -321,11 +348,11 @@ fn mixed_scorers_are_refused() {
     let b = Segment::from_bytes(SegmentWriter::new(Scorer::Chars).to_bytes()).expect("opens");
     let both = [a.clone(), b];
     assert!(matches!(
-        Segment::search_all(&both, "x", 1, 50, &|_| true),
+        Segment::search_all(&both, "x", 1, 50, &|_, _| true),
         Err(Error::MixedScorers { .. })
     ));
     assert!(SegmentWriter::new(Scorer::Chars)
-        .add_live(&[a], &|_| true)
+        .add_live(&[a], &|_, _| true)
         .is_err());
 }
 
