@@ -512,12 +512,11 @@ impl<'a> View<'a> {
             // arrays cost a cache miss per unit (`bench_bigtm --lines
             // 1000000`: slowest dev query 56 → 35 ms, p99 31 → 26 ms).
             let mut table = QueryTable::new(qu);
-            let mut bounds: Vec<(u8, u64, u32)> = Vec::new();
+            // Keys are read (and deletions checked) in `verify`, for the few
+            // candidates it reaches: on a mapped segment every key read here
+            // was a page touched for nothing.
+            let mut bounds: Vec<(u8, u32)> = Vec::new();
             for &r in &cands {
-                let key = self.key(r as usize)?;
-                if !live(key) {
-                    continue;
-                }
                 let cu = self.record_units(r as usize)?;
                 let l = n.max(cu.len());
                 let need = min_overlap(l, min);
@@ -527,12 +526,12 @@ impl<'a> View<'a> {
                 }
                 let ub = similarity(l - overlap, l);
                 if ub >= min {
-                    bounds.push((ub, key, r));
+                    bounds.push((ub, r));
                 }
             }
             Ok(bounds)
         })?;
-        let (hits, st) = self.verify(q, qu, bounds, top, min)?;
+        let (hits, st) = self.verify(q, qu, bounds, top, min, live)?;
         stats.within_bounds = st.within_bounds;
         stats.scored = st.scored;
         Ok((hits, stats))
@@ -635,7 +634,7 @@ impl<'a> View<'a> {
     ) -> Result<(Vec<Found>, SearchStats), Damaged> {
         let n = qu.len();
         let mut count = 0;
-        let mut bounds: Vec<(u8, u64, u32)> = Vec::new();
+        let mut bounds: Vec<(u8, u32)> = Vec::new();
         let table = QueryTable::new(qu);
         let pattern = table.pattern(qu);
         let mut buf = Vec::new();
@@ -655,45 +654,52 @@ impl<'a> View<'a> {
             };
             let base = similarity(d, l);
             if base >= min {
-                bounds.push((base, key, r));
+                bounds.push((base, r));
             }
         }
-        let (hits, mut stats) = self.verify(q, qu, bounds, top, min)?;
+        let (hits, mut stats) = self.verify(q, qu, bounds, top, min, live)?;
         stats.candidates = count;
         Ok((hits, stats))
     }
 
-    /// Takes candidates with an upper bound on their score, from the most to
-    /// the least promising, checks the distance bound against the current
-    /// `k`-th score and fully scores the survivors, until no remaining
-    /// candidate can enter the top.
+    /// Takes candidates (record numbers) with an upper bound on their
+    /// score, from the most to the least promising, checks the distance
+    /// bound against the current `k`-th score and fully scores the live
+    /// survivors, until no remaining candidate can enter the top. The order
+    /// among equal bounds changes the work, not the answer: every candidate
+    /// whose bound reaches the final `k`-th score is checked.
     fn verify(
         &self,
         q: &Parsed,
         qu: &[u32],
-        mut bounds: Vec<(u8, u64, u32)>,
+        mut bounds: Vec<(u8, u32)>,
         top: usize,
         min: u8,
+        live: &dyn Fn(u64) -> bool,
     ) -> Result<(Vec<Found>, SearchStats), Damaged> {
         let n = qu.len();
         let mut stats = SearchStats {
             candidates: bounds.len(),
             ..SearchStats::default()
         };
-        bounds.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+        bounds.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
         // Hits with their record number: equal keys (allowed) are ordered by
         // insertion, so that search and full scan agree on every tie.
         let mut hits: Vec<Found> = Vec::new();
         let table = QueryTable::new(qu);
         let pattern = table.pattern(qu);
         let mut buf = Vec::new();
-        for (bound, key, r) in bounds {
+        for (bound, r) in bounds {
             let floor = match hits.last() {
                 Some((h, _)) if hits.len() >= top => h.score,
                 _ => min,
             };
             if bound < floor {
                 break;
+            }
+            let key = self.key(r as usize)?;
+            if !live(key) {
+                continue;
             }
             let cu = self.record_units(r as usize)?;
             let l = n.max(cu.len());
