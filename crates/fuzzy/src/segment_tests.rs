@@ -379,3 +379,36 @@ fn segments_are_shared_between_threads() {
         hits
     );
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Several bytes overwritten at once anywhere after the header (offsets,
+    /// lengths, record numbers, texts): no panic, and `verify` sees it.
+    #[test]
+    fn random_damage_never_panics(
+        writes in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..8),
+        q in text(),
+    ) {
+        let b = sample();
+        let mut d = b.clone();
+        for (at, v) in &writes {
+            d[HEADER + at.index(b.len() - HEADER)] = *v;
+        }
+        if let Ok(seg) = Segment::from_bytes(d.clone()) {
+            if d != b {
+                let changed_in_section = (HEADER..b.len()).filter(|&i| d[i] != b[i]).any(|i| {
+                    (0..SECTIONS).any(|s| {
+                        let e = TABLE_AT + s * ENTRY;
+                        (read_u64(&b, e)..read_u64(&b, e) + read_u64(&b, e + 8))
+                            .contains(&(i as u64))
+                    })
+                });
+                prop_assert_eq!(seg.verify().is_err(), changed_in_section);
+            }
+            for min in [1, 50, 100] {
+                let _ = seg.search(&q, 3, min);
+            }
+        }
+    }
+}
