@@ -3,7 +3,7 @@
 //! ```text
 //! cargo run --release -p tmkit-fuzzy --example bench_bigtm -- \
 //!     [--lines N] [--holdout H] [--scorer tmkit] [--top 5] [--min 50] [--sample S]
-//!     [--queries Q] [--big-unit BYTES] [--long-query]
+//!     [--queries Q] [--big-unit BYTES] [--long-query] [--min-indexed M]
 //! ```
 //!
 //! Loads the first N lines of `bigtm.tsv.gz` (default: all) except H held-out
@@ -14,6 +14,9 @@
 //! queries of each kind (default 30) it also runs the full scan and reports
 //! how often the index's answer equals it. `--queries Q` keeps the first Q
 //! queries of each kind (default: all).
+//!
+//! `--min-indexed M` sets the lowest threshold the postings serve (lower
+//! ones scan), as `tmkit lookup --scorer chars` does with 100.
 //!
 //! `--big-unit BYTES` adds one more unit of about BYTES bytes (the memory's
 //! first sources joined by spaces, under key `u64::MAX`): a single huge unit
@@ -39,6 +42,7 @@ struct Args {
     queries: usize,
     big_unit: usize,
     long_query: bool,
+    min_indexed: u8,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -52,6 +56,7 @@ fn parse_args() -> Result<Args, String> {
         queries: usize::MAX,
         big_unit: 0,
         long_query: false,
+        min_indexed: 50,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -70,6 +75,7 @@ fn parse_args() -> Result<Args, String> {
             "--sample" => a.sample = value.parse().map_err(|e| bad(&e))?,
             "--queries" => a.queries = value.parse().map_err(|e| bad(&e))?,
             "--big-unit" => a.big_unit = value.parse().map_err(|e| bad(&e))?,
+            "--min-indexed" => a.min_indexed = value.parse().map_err(|e| bad(&e))?,
             _ => return Err(format!("unknown flag {flag}")),
         }
     }
@@ -178,7 +184,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     let t1 = Instant::now();
-    let mut index: Index = IndexBuilder::new().scorer(args.scorer).build()?;
+    let mut index: Index = IndexBuilder::new()
+        .scorer(args.scorer)
+        .min_indexed(args.min_indexed)
+        .build()?;
     for (i, s) in sources.iter().enumerate() {
         if !held_set.contains(&i) {
             index.add(i as u64, s);
