@@ -126,7 +126,13 @@ pub fn tokenize(text: &str) -> Vec<Token> {
             kind = k;
             i += n;
         } else {
-            let prev = if start > 0 { ch(start - 1) } else { None };
+            // The previous base character: a mark belongs to what it follows
+            // (`<` + U+0338 is `≮` in NFC, not a word).
+            let prev = chars[..start]
+                .iter()
+                .rev()
+                .map(|&(_, c)| c)
+                .find(|&c| !is_combining_mark(c));
             let next = ch(i + 1);
             let accel_start = (c == '&' || c == '_')
                 && next.is_some_and(char::is_alphabetic)
@@ -243,7 +249,10 @@ fn symbol_end(chars: &[(usize, char)], i: &mut usize, first: char) {
             Some(m) if is_combining_mark(m) || emoji_modifier(m) => *i += 1,
             Some('\u{200D}')
                 if ch(*i + 1).is_some_and(|n| {
-                    !(n.is_whitespace() || is_word_char(n) || matches!(n, '<' | '%' | '{' | '&'))
+                    // `<` + U+0338 is `≮`, a symbol, not the start of a tag.
+                    let starts_special = matches!(n, '<' | '%' | '{' | '&')
+                        && !(n == '<' && ch(*i + 2) == Some('\u{338}'));
+                    !(n.is_whitespace() || is_word_char(n) || starts_special)
                 }) =>
             {
                 *i += 2
@@ -253,15 +262,24 @@ fn symbol_end(chars: &[(usize, char)], i: &mut usize, first: char) {
     }
 }
 
-/// `<b>`, `</b>`, `<x id="1"/>`, `<!-- … -->`: a `<` followed by a letter,
+/// `<b>`, `</b>`, `<x id="1"/>`, `<!-- … -->`: a `<` followed by a letter (any
+/// script's, so that `<é>` is a tag in NFC and NFD alike),
 /// `/`, `!` or `?`, up to the next `>` with no `<` in between.
+///
+/// A `<` or `>` followed by a combining mark is not a delimiter: NFC may
+/// compose the pair (`>` + U+0338 is `≯`), and canonically equivalent texts
+/// must give the same tokens.
 fn tag_len(s: &[(usize, char)]) -> Option<usize> {
     let second = s.get(1)?.1;
-    if !(second.is_ascii_alphabetic() || matches!(second, '/' | '!' | '?')) {
+    if !(second.is_alphabetic() || matches!(second, '/' | '!' | '?')) {
         return None;
     }
     for (n, &(_, c)) in s.iter().enumerate().skip(2) {
+        let marked = s
+            .get(n + 1)
+            .is_some_and(|&(_, next)| is_combining_mark(next));
         match c {
+            '>' | '<' if marked => {}
             '>' => return Some(n + 1),
             '<' | '\n' => return None,
             _ => {}
@@ -485,6 +503,10 @@ mod tests {
         assert!(a.iter().all(|t| t.0 != TokenKind::Tag));
         assert_eq!(kinds("%s\u{301}"), kinds("%\u{15B}"));
         assert_eq!(normalize("<x  id='1'/>"), "<x id='1'/>");
+        // Inside a tag too: `>` + U+0338 does not close it, `<` + U+0338 does
+        // not break it.
+        assert_eq!(kinds("<b>\u{338}>"), kinds("<b\u{226F}>"));
+        assert_eq!(kinds("<b<\u{338}>"), kinds("<b\u{226E}>"));
     }
 
     #[test]
@@ -516,6 +538,25 @@ mod tests {
             .into_iter()
             .map(|t| (t.kind, t.text, t.marked, t.space_before))
             .collect()
+    }
+
+    /// Inputs on which the property test below once found NFC and the text
+    /// tokenizing differently.
+    #[test]
+    fn canonically_equivalent_texts_found_by_the_property_test() {
+        for s in [
+            "<b>\u{338}>",
+            "<é>",
+            "<e\u{301}>",
+            "<\u{338}&R",
+            "'\u{200d}<\u{338}",
+            "<b>\u{301}\u{338}>",
+        ] {
+            let nfc: String = s.nfc().collect();
+            let nfd: String = s.nfd().collect();
+            assert_eq!(forms(&nfc), forms(s), "{s:?}");
+            assert_eq!(forms(&nfd), forms(s), "{s:?}");
+        }
     }
 
     proptest! {
