@@ -10,19 +10,25 @@
 //! target/bench-venv/bin/python bench/useful_peers.py --queries 20 \
 //!     --scorers WRatio --out peers_wratio.tsv                # peers_wratio.tsv
 //! cargo run --release -p tmkit-engine --example useful -- [--dir target/useful]
-//!     [--scorers tmkit,omegat,chars] [--min 50] [--top 5] [--queries N]
+//!     [--scorers tmkit,omegat,chars:100] [--min 50] [--top 5] [--queries N] [--rerank 20]
 //! ```
 //!
 //! The memory is imported once into `DIR/db` (kept for the next run). For
 //! each scorer the pair is loaded into an index and every held-out source is
-//! looked up (`Memory::lookup`, top 5, at least `--min`). Every `DIR/peers*.tsv`
+//! looked up (`Memory::lookup`, top 5, at least `--min`); a match's target
+//! is the one a translator is shown, with the query's numbers and
+//! placeholders substituted when tmkit does so. Every `DIR/peers*.tsv`
 //! is read as written by `bench/useful_peers.py`. Printed per system, over
 //! the queries it was run on: coverage (queries with a suggestion at
 //! `--min`), the mean chrF of the top suggestion's target, the mean chrF of
 //! the best of its top 5 (oracle@5), Spearman's rank correlation between the
 //! top score and that chrF, the mean chrF and count per band, and the lookup
 //! time (p50, p99). `common` is the mean top-1 chrF over the queries every
-//! system of the table suggests something for.
+//! system of the table suggests something for; each table holds the systems
+//! run on at least its queries (`chars:100` runs that scorer on the first
+//! 100 only). `--rerank K` adds rows for
+//! experimental orders of tmkit's top K (see `RERANKS`); `DIR/top1_*.tsv`
+//! keeps each tmkit scorer's top match per query, for reading.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -77,7 +83,9 @@ const BANDS: [(&str, f64, f64); 5] = [
 
 struct Args {
     dir: PathBuf,
-    scorers: Vec<Scorer>,
+    /// Each scorer, with the number of queries it is run on (`chars:100`)
+    /// when not all.
+    scorers: Vec<(Scorer, Option<usize>)>,
     min: u8,
     top: usize,
     queries: Option<usize>,
@@ -87,7 +95,11 @@ struct Args {
 fn parse_args() -> Result<Args, String> {
     let mut args = Args {
         dir: PathBuf::from("target/useful"),
-        scorers: vec![Scorer::Tmkit, Scorer::Omegat, Scorer::Chars],
+        scorers: vec![
+            (Scorer::Tmkit, None),
+            (Scorer::Omegat, None),
+            (Scorer::Chars, None),
+        ],
         min: 50,
         top: 5,
         queries: None,
@@ -101,8 +113,15 @@ fn parse_args() -> Result<Args, String> {
             "--scorers" => {
                 args.scorers = value()?
                     .split(',')
-                    .map(|s| s.parse::<Scorer>().map_err(|e| e.to_string()))
-                    .collect::<Result<_, _>>()?
+                    .map(|s| {
+                        let (name, limit) = s.split_once(':').unwrap_or((s, ""));
+                        let limit = match limit {
+                            "" => None,
+                            n => Some(n.parse().map_err(|e| format!("--scorers {s}: {e}"))?),
+                        };
+                        Ok((name.parse::<Scorer>().map_err(|e| e.to_string())?, limit))
+                    })
+                    .collect::<Result<_, String>>()?
             }
             "--min" => args.min = value()?.parse().map_err(|e| format!("--min: {e}"))?,
             "--top" => args.top = value()?.parse().map_err(|e| format!("--top: {e}"))?,
@@ -139,7 +158,7 @@ fn run() -> Result<(), String> {
     }
     let tm = open_memory(&args.dir, &fr, &en)?;
     let mut systems = Vec::new();
-    for &scorer in &args.scorers {
+    for &(scorer, limit) in &args.scorers {
         let t = Instant::now();
         let memory = tm.memory(&fr, &en, scorer).map_err(|e| e.to_string())?;
         eprintln!(
@@ -156,20 +175,21 @@ fn run() -> Result<(), String> {
                 answers: Vec::new(),
             })
             .collect();
-        for q in &queries {
+        for q in &queries[..limit.unwrap_or(queries.len()).min(queries.len())] {
             let t = Instant::now();
             let hits = memory
                 .lookup(&q.source, args.top, args.min)
                 .map_err(|e| e.to_string())?;
             let ms = t.elapsed().as_secs_f64() * 1e3;
             if let Some(m) = hits.first() {
-                let useful = chrf(&m.target, &q.target);
-                let row = [&q.source, &m.source, &m.target, &q.target].map(|t| tsv_field(t));
+                let shown = m.substituted.as_deref().unwrap_or(&m.target);
+                let useful = chrf(shown, &q.target);
+                let row = [&q.source, &m.source, shown, &q.target].map(|t| tsv_field(t));
                 dump.push_str(&format!("{}\t{useful:.1}\t{}\n", m.score, row.join("\t")));
             }
             let hits = hits
                 .into_iter()
-                .map(|m| (f64::from(m.score), m.target))
+                .map(|m| (f64::from(m.score), m.substituted.unwrap_or(m.target)))
                 .collect();
             answers.push(Answer { hits, ms });
             if args.rerank == 0 || scorer != Scorer::Tmkit {
@@ -187,7 +207,7 @@ fn run() -> Result<(), String> {
                     .map(|m| {
                         (
                             rescore(&q.source, &m.source, f64::from(m.score)),
-                            m.target.clone(),
+                            m.substituted.clone().unwrap_or_else(|| m.target.clone()),
                         )
                     })
                     .collect();
@@ -374,7 +394,13 @@ fn peer_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
 /// ms, n`, then `n` pairs `score, target`. Answers beyond `limit` queries are
 /// left out.
 fn read_peers(path: &Path, limit: usize) -> Result<Vec<System>, String> {
-    let text = fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut text = fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    if !text.is_empty() && !text.ends_with('\n') {
+        // A peer still running: its last line is not written yet.
+        let whole = text.rfind('\n').map_or(0, |i| i + 1);
+        eprintln!("{}: last line incomplete, left out", path.display());
+        text.truncate(whole);
+    }
     let mut by_name: BTreeMap<String, Vec<Answer>> = BTreeMap::new();
     for (i, line) in text.lines().enumerate() {
         let bad = |what: &str| format!("{}:{}: {what}", path.display(), i + 1);
