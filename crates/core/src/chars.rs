@@ -41,10 +41,22 @@ mod tests {
 
     #[test]
     fn controls_and_non_characters_are_forbidden() {
-        for c in ['\0', '\u{1}', '\u{7}', '\u{b}', '\u{c}', '\u{1f}', '\u{fffe}', '\u{ffff}'] {
+        for c in [
+            '\0', '\u{1}', '\u{7}', '\u{b}', '\u{c}', '\u{1f}', '\u{fffe}', '\u{ffff}',
+        ] {
             assert!(!is_xml_char(c), "{c:?}");
         }
-        for c in ['\t', '\n', '\r', ' ', 'é', '\u{85}', '\u{fffd}', '\u{10000}', '🎉'] {
+        for c in [
+            '\t',
+            '\n',
+            '\r',
+            ' ',
+            'é',
+            '\u{85}',
+            '\u{fffd}',
+            '\u{10000}',
+            '🎉',
+        ] {
             assert!(is_xml_char(c), "{c:?}");
         }
         assert_eq!(forbidden_char("Debian\u{2}x"), Some((6, '\u{2}')));
