@@ -120,12 +120,7 @@ fn issue11_resume_after_a_committed_import_imports_nothing() {
     .concat();
     dir.tmkit(&args).ok();
     let run = dir.tmkit(&[&args[..], &["--resume"]].concat()).ok();
-    assert!(
-        run.stderr
-            .contains("nothing to resume: pairs.tsv was fully imported (import #0)"),
-        "{}",
-        run.stderr
-    );
+    run.expect_stderr(&["nothing to resume: pairs.tsv was fully imported (import #0)"]);
     assert_eq!(dir.units("tm"), 2);
     // --resume on a file never imported imports it.
     dir.write("more.tsv", "Oui.\tYes.\n");
@@ -148,19 +143,10 @@ fn issue11_a_file_changed_since_it_was_interrupted_is_not_resumed() {
     let run = dir
         .tmkit(&[&args[..], &["--resume"]].concat())
         .expect_code(2);
-    assert!(
-        run.stderr.contains("big.tsv: cannot resume import #0") && run.stderr.contains("changed"),
-        "{}",
-        run.stderr
-    );
+    run.expect_stderr(&["big.tsv: cannot resume import #0", "changed"]);
     // Imported again without --resume, the interrupted import goes first.
     let run = dir.tmkit(&args).ok();
-    assert!(
-        run.stderr
-            .contains("import #0 of this file was interrupted"),
-        "{}",
-        run.stderr
-    );
+    run.expect_stderr(&["import #0 of this file was interrupted"]);
     assert_eq!(dir.units("tm"), 60_001);
     dir.tmkit(&["check", "--db", "tm"]).ok();
 }
@@ -184,11 +170,7 @@ fn issue11_a_db_that_is_not_a_store_is_refused_and_left_alone() {
             "en",
         ])
         .expect_code(2);
-    assert!(
-        run.stderr.contains("notes is not a tmkit store"),
-        "{}",
-        run.stderr
-    );
+    run.expect_stderr(&["notes is not a tmkit store"]);
     assert_eq!(
         std::fs::read_to_string(dir.path("notes/db")).unwrap(),
         "my notes\n"
@@ -223,12 +205,7 @@ fn issue11_a_db_that_is_not_a_store_is_refused_and_left_alone() {
     assert!(!dir.path("tpyo").exists());
     // An I/O error names its path and what was done.
     let run = dir.tmkit(&["stats", "--db", "memo.txt/tm"]).expect_code(2);
-    assert!(
-        run.stderr
-            .contains("memo.txt/tm: cannot look at the store directory"),
-        "{}",
-        run.stderr
-    );
+    run.expect_stderr(&["memo.txt/tm: cannot look at the store directory"]);
 }
 
 #[test]
@@ -343,11 +320,7 @@ fn lookups_work_while_an_import_runs_and_a_second_writer_is_refused() {
     });
     // A second writer is told at once who holds the store.
     let other = dir.tm(&["import", "other.tsv"]).expect_code(2);
-    assert!(
-        other.stderr.contains("locked by process"),
-        "{}",
-        other.stderr
-    );
+    other.expect_stderr(&["locked by process"]);
     // A lookup gets its answer while the import goes on.
     let hit = dir
         .tm(&["lookup", "--json", "Le rapport numéro 7 a été publié hier."])

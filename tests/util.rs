@@ -129,6 +129,19 @@ impl Run {
     pub fn ok(self) -> Run {
         self.expect_code(0)
     }
+
+    /// Panics with stderr unless it contains every one of `needles`.
+    #[track_caller]
+    pub fn expect_stderr(&self, needles: &[&str]) -> &Run {
+        for needle in needles {
+            assert!(
+                self.stderr.contains(needle),
+                "stderr lacks {needle:?}:\n{}",
+                self.stderr
+            );
+        }
+        self
+    }
 }
 
 /// A file of the bundled examples.
