@@ -24,6 +24,15 @@ use crate::{
 /// Where each buffered unit starts in its file (line, column), when known.
 type Positions = Vec<Option<(u64, u64)>>;
 
+/// The units read but not stored yet: they go to the store together, as one
+/// atomic batch.
+struct Batch {
+    units: Vec<Tu>,
+    /// Where each unit starts in the file (TMX), for the units the store
+    /// refuses.
+    at: Positions,
+}
+
 /// How many units go into one atomic write.
 const BATCH: usize = 10_000;
 
@@ -207,19 +216,18 @@ impl Tm {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Chunk>(8);
         let reader = std::thread::spawn(move || read_chunks(input, tx));
         let mut src_lang = None;
-        let mut buf: Vec<Tu> = Vec::with_capacity(BATCH);
-        // Where each buffered unit starts in the file (TMX), for the units
-        // the store refuses.
-        let mut buf_at: Positions = Vec::with_capacity(BATCH);
+        let mut batch = Batch {
+            units: Vec::with_capacity(BATCH),
+            at: Vec::with_capacity(BATCH),
+        };
         let mut fatal = None;
-        let mut store_units = |buf: &mut Vec<Tu>,
-                               at: &mut Positions,
+        let mut store_units = |batch: &mut Batch,
                                import: &mut Option<u64>,
                                src_lang: Option<&Lang>,
                                summary: &mut ImportSummary|
          -> Result<()> {
-            let n = buf.len() as u64;
-            self.flush_batch(import, source.as_ref(), src_lang, opts, (buf, at), summary)?;
+            let n = batch.units.len() as u64;
+            self.flush_batch(import, source.as_ref(), src_lang, opts, batch, summary)?;
             stored += n;
             if let (Some(id), true) = (*import, n > 0 && sharing::verbose()) {
                 self.store()?.flush()?;
@@ -239,8 +247,8 @@ impl Tm {
                     match item {
                         Ok(_) if already > 0 => already -= 1,
                         Ok(tu) => {
-                            buf.push(tu);
-                            buf_at.push(at);
+                            batch.units.push(tu);
+                            batch.at.push(at);
                         }
                         Err((message, is_fatal)) if is_fatal || opts.strict => {
                             fatal = Some(message);
@@ -251,14 +259,8 @@ impl Tm {
                             summary.skipped += 1;
                         }
                     }
-                    if buf.len() == BATCH {
-                        store_units(
-                            &mut buf,
-                            &mut buf_at,
-                            &mut import,
-                            src_lang.as_ref(),
-                            &mut summary,
-                        )?;
+                    if batch.units.len() == BATCH {
+                        store_units(&mut batch, &mut import, src_lang.as_ref(), &mut summary)?;
                         self.step_aside_if_asked()?;
                     }
                 }
@@ -303,13 +305,7 @@ impl Tm {
             summary.fatal = Some(message);
             return Ok(summary);
         }
-        store_units(
-            &mut buf,
-            &mut buf_at,
-            &mut import,
-            src_lang.as_ref(),
-            &mut summary,
-        )?;
+        store_units(&mut batch, &mut import, src_lang.as_ref(), &mut summary)?;
         if let Some(id) = import {
             self.store()?.commit_import(id)?;
         }
@@ -325,10 +321,10 @@ impl Tm {
         source: Option<&SourceFile>,
         file_src: Option<&Lang>,
         opts: &ImportOptions,
-        (buf, at): (&mut Vec<Tu>, &mut Positions),
+        batch: &mut Batch,
         summary: &mut ImportSummary,
     ) -> Result<()> {
-        if buf.is_empty() {
+        if batch.units.is_empty() {
             return Ok(());
         }
         let id = match *import {
@@ -338,7 +334,7 @@ impl Tm {
                     .src_lang
                     .clone()
                     .or_else(|| file_src.cloned())
-                    .or_else(|| buf[0].variants.first().map(|v| v.lang.clone()))
+                    .or_else(|| batch.units[0].variants.first().map(|v| v.lang.clone()))
                     .ok_or_else(|| {
                         Error::Usage(format!(
                             "{}: no source language: use --src-lang",
@@ -352,8 +348,8 @@ impl Tm {
                 id
             }
         };
-        let units = std::mem::take(buf);
-        let at = std::mem::take(at);
+        let units = std::mem::take(&mut batch.units);
+        let at = std::mem::take(&mut batch.at);
         let mut counts: Vec<Vec<String>> = units
             .iter()
             .map(|tu| tu.variants.iter().map(|v| v.lang.to_string()).collect())
