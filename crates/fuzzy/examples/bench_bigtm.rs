@@ -123,6 +123,36 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
     sorted[i].as_secs_f64() * 1e3
 }
 
+/// The work the searches of one run did, summed over its queries.
+#[derive(Default)]
+struct Work {
+    postings: usize,
+    candidates: usize,
+    within_bounds: usize,
+    scored: usize,
+}
+
+impl Work {
+    fn add(&mut self, st: &tmkit_fuzzy::SearchStats) {
+        self.postings += st.postings;
+        self.candidates += st.candidates;
+        self.within_bounds += st.within_bounds;
+        self.scored += st.scored;
+    }
+
+    /// Prints the work per query, over `queries` queries.
+    fn report(&self, queries: usize) {
+        let per = |w: usize| w as f64 / queries.max(1) as f64;
+        println!(
+            "  per query: {:.0} postings read, {:.0} candidates, {:.0} within bounds, {:.1} fully scored",
+            per(self.postings),
+            per(self.candidates),
+            per(self.within_bounds),
+            per(self.scored)
+        );
+    }
+}
+
 fn report_mean(name: &str, times: &[Duration]) {
     let mean = times.iter().sum::<Duration>().as_secs_f64() * 1e3 / times.len().max(1) as f64;
     println!("{name}: mean {mean:.3} ms over {} queries", times.len());
@@ -219,7 +249,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut present = 0;
     let mut answers = Vec::new();
     let mut slowest: Vec<(Duration, usize, tmkit_fuzzy::SearchStats)> = Vec::new();
-    let mut work = [0usize; 4];
+    let mut work = Work::default();
     let mut cpu = Vec::new();
     for (line, q) in &dev {
         let c = cpu_ns();
@@ -230,10 +260,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             cpu.push(Duration::from_nanos(b.saturating_sub(a)));
         }
         slowest.push((t.elapsed(), q.split_whitespace().count(), st));
-        work[0] += st.candidates;
-        work[1] += st.within_bounds;
-        work[2] += st.scored;
-        work[3] += st.postings;
+        work.add(&st);
         if *line < n && !held_set.contains(line) {
             present += 1;
             first += usize::from(hits.first().is_some_and(|h| h.key == *line as u64));
@@ -242,14 +269,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     report("dev queries (one light edit)", times);
     report_mean("  on-CPU time of the same", &cpu);
-    let per = |w: usize| w as f64 / dev.len().max(1) as f64;
-    println!(
-        "  per query: {:.0} postings read, {:.0} candidates, {:.0} within bounds, {:.1} fully scored",
-        per(work[3]),
-        per(work[0]),
-        per(work[1]),
-        per(work[2])
-    );
+    work.report(dev.len());
     slowest.sort_by_key(|s| std::cmp::Reverse(s.0));
     for (d, words, st) in slowest.iter().take(3) {
         println!(
@@ -260,7 +280,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("  origin unit ranked first: {first} of {present} whose origin is in the memory");
     let mut held_times = Vec::new();
     let mut held_answers = Vec::new();
-    let mut work = [0usize; 4];
+    let mut work = Work::default();
     let mut cpu = Vec::new();
     for &i in &held {
         let c = cpu_ns();
@@ -271,21 +291,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             cpu.push(Duration::from_nanos(b.saturating_sub(a)));
         }
         held_answers.push(hits);
-        work[0] += st.candidates;
-        work[1] += st.within_bounds;
-        work[2] += st.scored;
-        work[3] += st.postings;
+        work.add(&st);
     }
     report("held-out sources (no exact match)", held_times);
     report_mean("  on-CPU time of the same", &cpu);
-    let per = |w: usize| w as f64 / held.len().max(1) as f64;
-    println!(
-        "  per query: {:.0} postings read, {:.0} candidates, {:.0} within bounds, {:.1} fully scored",
-        per(work[3]),
-        per(work[0]),
-        per(work[1]),
-        per(work[2])
-    );
+    work.report(held.len());
     let with_hits = held_answers.iter().filter(|h| !h.is_empty()).count();
     println!(
         "  held-out queries with a hit >= {}: {with_hits} of {}",
