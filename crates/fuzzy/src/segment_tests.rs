@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use proptest::prelude::*;
 
 use super::*;
-use crate::tests::{long_texts, scorer, text};
+use crate::tests::{long_memory, scorer, text};
 
 /// What a hit says, for comparing a segment's hits with an index's.
 fn plain(hits: &[SegmentHit<'_>]) -> Vec<Hit> {
@@ -133,21 +133,15 @@ proptest! {
     #[test]
     fn segments_equal_brute_force_on_long_texts(
         s in scorer(),
-        (original, [a, b, query]) in long_texts(),
-        other in long_texts(),
-        short in prop::collection::vec(text(), 0..6),
+        (texts, query) in long_memory(),
         top in 1usize..4,
         min in 50u8..=100,
         cut in 0usize..12,
         keys in prop::collection::btree_set(0u64..12, 0..2),
     ) {
         let deleted = Deleted { keys, alternate: cut % 2 == 0 };
-        let memory: Vec<(u64, String)> = [&original, &a, &b, &other.0, &other.1[0]]
-            .into_iter()
-            .chain(&short)
-            .enumerate()
-            .map(|(k, t)| (k as u64, t.clone()))
-            .collect();
+        let memory: Vec<(u64, String)> =
+            texts.into_iter().enumerate().map(|(k, t)| (k as u64, t)).collect();
         let (segments, reference) = build(s, 50, &memory, &[cut], &deleted);
         check(&segments, &reference, &deleted, &query, top, min)?;
     }

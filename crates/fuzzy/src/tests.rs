@@ -250,6 +250,26 @@ pub(crate) fn long_texts() -> impl Strategy<Value = (String, [String; 3])> {
     })
 }
 
+/// A memory of long texts and a query: the first three texts are a long
+/// text and two near copies of it (the query is a third), then an unrelated
+/// long text and a near copy of that, then up to five short texts.
+pub(crate) fn long_memory() -> impl Strategy<Value = (Vec<String>, String)> {
+    (
+        long_texts(),
+        long_texts(),
+        prop::collection::vec(text(), 0..6),
+    )
+        .prop_map(
+            |((original, [a, b, query]), (other, [other_copy, _, _]), short)| {
+                let memory = [original, a, b, other, other_copy]
+                    .into_iter()
+                    .chain(short)
+                    .collect();
+                (memory, query)
+            },
+        )
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(24))]
 
@@ -259,22 +279,19 @@ proptest! {
     #[test]
     fn index_equals_brute_force_on_long_texts(
         s in scorer(),
-        (original, [a, b, query]) in long_texts(),
-        other in long_texts(),
-        short in prop::collection::vec(text(), 0..6),
+        (memory, query) in long_memory(),
         top in 1usize..4,
         min in 50u8..=100,
         min_indexed in 1u8..=100,
     ) {
         let mut ix = IndexBuilder::new().scorer(s).min_indexed(min_indexed).build().expect("valid");
-        let memory = [&original, &a, &b, &other.0, &other.1[0]];
-        for (k, t) in memory.into_iter().chain(&short).enumerate() {
+        for (k, t) in memory.iter().enumerate() {
             ix.add(k as u64, t);
         }
         let fast = ix.search(&query, top, min);
         prop_assert_eq!(&fast, &ix.brute_force(&query, top, min));
         // The best of the near copies is found with its own score.
-        let best = [&original, &a, &b].into_iter().map(|t| score(s, &query, t).0).max();
+        let best = memory[..3].iter().map(|t| score(s, &query, t).0).max();
         let want = best.filter(|&b| b >= min);
         let got = fast.first().map(|h| h.score);
         prop_assert!(got >= want, "{:?} < {:?}", got, want);
