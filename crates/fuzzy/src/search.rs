@@ -391,11 +391,54 @@ impl QueryTable {
     }
 }
 
+/// The query ready for exact distances to records: its pattern over the
+/// symbols of its table, and a buffer for a record's symbols.
+struct QueryDistance {
+    table: QueryTable,
+    pattern: Pattern,
+    buf: Vec<u32>,
+}
+
+impl QueryDistance {
+    fn new(qu: &[u32]) -> QueryDistance {
+        let table = QueryTable::new(qu);
+        let pattern = table.pattern(qu);
+        QueryDistance {
+            table,
+            pattern,
+            buf: Vec::new(),
+        }
+    }
+}
+
 thread_local! {
     static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
 }
 
 impl<'a> View<'a> {
+    /// The key of record `r` and its similarity to the query, if `live`
+    /// accepts the key and the distance is within the bound for `floor`. A
+    /// distance above that bound means a similarity, hence a score, below
+    /// `floor` (the bound is the definition, not a filter); the lengths alone
+    /// rule most records out before any work.
+    fn live_similarity(
+        &self,
+        r: u32,
+        query: &mut QueryDistance,
+        floor: u8,
+        live: &dyn Fn(u64) -> bool,
+    ) -> Result<Option<(u64, u8)>, Damaged> {
+        let key = self.key(r as usize)?;
+        if !live(key) {
+            return Ok(None);
+        }
+        let cu = self.record_units(r as usize)?;
+        let l = query.pattern.len().max(cu.len());
+        let k = max_distance(l, floor);
+        let d = query.table.distance(&query.pattern, cu, k, &mut query.buf);
+        Ok(d.map(|d| (key, similarity(d, l))))
+    }
+
     /// How many records.
     pub(crate) fn len(&self) -> usize {
         self.keys.len()
@@ -632,27 +675,14 @@ impl<'a> View<'a> {
         min: u8,
         live: &dyn Fn(u64) -> bool,
     ) -> Result<(Vec<Found>, SearchStats), Damaged> {
-        let n = qu.len();
         let mut count = 0;
         let mut bounds: Vec<(u8, u32)> = Vec::new();
-        let table = QueryTable::new(qu);
-        let pattern = table.pattern(qu);
-        let mut buf = Vec::new();
+        let mut query = QueryDistance::new(qu);
         for r in candidates {
             count += 1;
-            let key = self.key(r as usize)?;
-            if !live(key) {
-                continue;
-            }
-            let cu = self.record_units(r as usize)?;
-            let l = n.max(cu.len());
-            // A distance above this bound means a similarity, hence a score,
-            // below `min` (the bound is the definition, not a filter). The
-            // lengths alone rule most records out before any work.
-            let Some(d) = table.distance(&pattern, cu, max_distance(l, min), &mut buf) else {
+            let Some((_, base)) = self.live_similarity(r, &mut query, min, live)? else {
                 continue;
             };
-            let base = similarity(d, l);
             if base >= min {
                 bounds.push((base, r));
             }
@@ -677,7 +707,6 @@ impl<'a> View<'a> {
         min: u8,
         live: &dyn Fn(u64) -> bool,
     ) -> Result<(Vec<Found>, SearchStats), Damaged> {
-        let n = qu.len();
         let mut stats = SearchStats {
             candidates: bounds.len(),
             ..SearchStats::default()
@@ -686,9 +715,7 @@ impl<'a> View<'a> {
         // Hits with their record number: equal keys (allowed) are ordered by
         // insertion, so that search and full scan agree on every tie.
         let mut hits: Vec<Found> = Vec::new();
-        let table = QueryTable::new(qu);
-        let pattern = table.pattern(qu);
-        let mut buf = Vec::new();
+        let mut query = QueryDistance::new(qu);
         for (bound, r) in bounds {
             let floor = match hits.last() {
                 Some((h, _)) if hits.len() >= top => h.score,
@@ -697,17 +724,11 @@ impl<'a> View<'a> {
             if bound < floor {
                 break;
             }
-            let key = self.key(r as usize)?;
-            if !live(key) {
-                continue;
-            }
-            let cu = self.record_units(r as usize)?;
-            let l = n.max(cu.len());
-            let Some(d) = table.distance(&pattern, cu, max_distance(l, floor), &mut buf) else {
+            let Some((key, sim)) = self.live_similarity(r, &mut query, floor, live)? else {
                 continue;
             };
             stats.within_bounds += 1;
-            if similarity(d, l) < floor {
+            if sim < floor {
                 continue;
             }
             stats.scored += 1;
