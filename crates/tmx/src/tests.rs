@@ -212,6 +212,28 @@ fn dtd_valid_writing_maps_what_the_dtd_lacks() {
     assert_eq!(units[0].props.len(), 1);
 }
 
+/// A `<tu>` takes every attribute the DTD allows on a `<tuv>` and three of
+/// its own; on a `<tuv>`, those three are props.
+#[test]
+fn dtd_valid_writing_keeps_tu_only_attributes_off_tuv() {
+    let en = Lang::parse("en").unwrap();
+    let mut tu = Tu::bilingual(en.clone(), "a", Lang::parse("fr").unwrap(), "b");
+    for (name, value) in [("segtype", "sentence"), ("creationid", "ann")] {
+        tu.set_attr(name, value);
+        tu.variants[0].attrs.push(Attr::new(name, value));
+    }
+    let mut w = TmxWriter::new(Vec::new(), WriteOptions::new(en)).unwrap();
+    w.write_tu(&tu).unwrap();
+    let out = String::from_utf8(w.finish().unwrap()).unwrap();
+    for want in [
+        r#"<tu segtype="sentence" creationid="ann">"#,
+        r#"<tuv xml:lang="en" creationid="ann">"#,
+        r#"<prop type="x-tmkit-attr:segtype">sentence</prop>"#,
+    ] {
+        assert!(out.contains(want), "{want} not in\n{out}");
+    }
+}
+
 /// Stores written before import refused them may hold characters XML 1.0
 /// cannot: the writer leaves them out and counts the units, rather than
 /// stopping the export at that unit (issue 11, item 4).

@@ -14,22 +14,8 @@ use crate::error::{Error, Result};
 /// the reader turns such props back into attributes.
 pub(crate) const ATTR_PROP: &str = "x-tmkit-attr:";
 
-const TU_ATTRS: &[&str] = &[
-    "tuid",
-    "o-encoding",
-    "datatype",
-    "usagecount",
-    "lastusagedate",
-    "creationtool",
-    "creationtoolversion",
-    "creationdate",
-    "creationid",
-    "changedate",
-    "segtype",
-    "changeid",
-    "o-tmf",
-    "srclang",
-];
+/// The attributes the TMX 1.4b DTD allows on a `<tuv>` (`xml:lang` aside,
+/// written on its own); a `<tu>` allows them all too.
 const TUV_ATTRS: &[&str] = &[
     "o-encoding",
     "datatype",
@@ -43,6 +29,8 @@ const TUV_ATTRS: &[&str] = &[
     "o-tmf",
     "changeid",
 ];
+/// The attributes the DTD allows on a `<tu>` besides [`TUV_ATTRS`].
+const TU_ONLY_ATTRS: &[&str] = &["tuid", "segtype", "srclang"];
 const PROP_NOTE_ATTRS: &[&str] = &["xml:lang", "o-encoding"];
 const DATE_ATTRS: &[&str] = &["creationdate", "changedate", "lastusagedate"];
 const SEGTYPES: &[&str] = &["block", "paragraph", "sentence", "phrase"];
@@ -197,7 +185,7 @@ impl<W: Write> TmxWriter<W> {
         let out = &mut self.scratch;
         out.clear();
         out.extend_from_slice(b"    <tu");
-        let moved = write_attrs(out, &tu.attrs, TU_ATTRS, vendor)?;
+        let moved = write_attrs(out, &tu.attrs, &[TUV_ATTRS, TU_ONLY_ATTRS], vendor)?;
         out.extend_from_slice(b">\n");
         for p in tu.props.iter().chain(moved.iter()) {
             write_prop(out, p, "      ", vendor)?;
@@ -321,7 +309,7 @@ fn write_tuv(out: &mut Vec<u8>, tuv: &Tuv, opts: &WriteOptions) -> Result<()> {
     let vendor = opts.keep_vendor_markup;
     out.extend_from_slice(b"      <tuv");
     attr(out, "xml:lang", tuv.lang.as_str())?;
-    let moved = write_attrs(out, &tuv.attrs, TUV_ATTRS, vendor)?;
+    let moved = write_attrs(out, &tuv.attrs, &[TUV_ATTRS], vendor)?;
     out.extend_from_slice(b">\n");
     for p in tuv.props.iter().chain(moved.iter()) {
         write_prop(out, p, "        ", vendor)?;
@@ -344,12 +332,12 @@ fn write_tuv(out: &mut Vec<u8>, tuv: &Tuv, opts: &WriteOptions) -> Result<()> {
 fn write_attrs(
     out: &mut Vec<u8>,
     attrs: &[Attr],
-    allowed: &[&str],
+    allowed: &[&[&str]],
     vendor: bool,
 ) -> Result<Vec<Prop>> {
     let mut moved = Vec::new();
     for a in attrs {
-        let known = allowed.contains(&a.name.as_str());
+        let known = allowed.iter().any(|names| names.contains(&a.name.as_str()));
         if !known && !vendor {
             moved.push(Prop::new(format!("{ATTR_PROP}{}", a.name), a.value.clone()));
             continue;
