@@ -446,7 +446,9 @@ impl Index {
         let q = Parsed::new(self.scorer, query);
         let qu = self.query_units(&q);
         let indexed = min > 0 && min >= self.min_indexed;
-        let found = self.view(indexed).search(&q, &qu, top, min, &|_| true);
+        let found = self
+            .view(indexed)
+            .search(&q, &qu, top, min, &|_| true, false);
         let (found, stats) = found.unwrap_or_else(|_| unbuilt());
         (hits(found), stats)
     }
@@ -458,8 +460,8 @@ impl Index {
     pub fn brute_force(&self, query: &str, top: usize, min: u8) -> Vec<Hit> {
         let q = Parsed::new(self.scorer, query);
         let qu = self.query_units(&q);
-        let found = self.view(false).brute_force(&q, &qu, top, min, &|_| true);
-        hits(found.unwrap_or_else(|_| unbuilt().0))
+        let found = self.view(false).search(&q, &qu, top, min, &|_| true, true);
+        hits(found.unwrap_or_else(|_| unbuilt()).0)
     }
 }
 

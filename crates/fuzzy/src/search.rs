@@ -472,6 +472,11 @@ impl<'a> View<'a> {
     /// score descending, then key ascending, then record number. Records
     /// whose key `live` refuses are not candidates at all, so the answer is
     /// the one a full scan of the live records gives.
+    ///
+    /// With `full_scan`, or below `min_indexed`, that full scan is what runs:
+    /// each record's exact distance is computed, and the full score (with
+    /// its explanation) for every record whose similarity reaches `min`,
+    /// since no score exceeds its similarity.
     pub(crate) fn search(
         &self,
         q: &Parsed,
@@ -479,11 +484,12 @@ impl<'a> View<'a> {
         top: usize,
         min: u8,
         live: &dyn Fn(u64) -> bool,
+        full_scan: bool,
     ) -> Result<(Vec<Found>, SearchStats), Damaged> {
         if top == 0 || self.keys.is_empty() {
             return Ok((Vec::new(), SearchStats::default()));
         }
-        if min == 0 || min < self.min_indexed {
+        if full_scan || min == 0 || min < self.min_indexed {
             return self.rank(q, qu, 0..self.len() as u32, top, min, live);
         }
         let t = self
@@ -644,24 +650,6 @@ impl<'a> View<'a> {
             }
         }
         Ok(())
-    }
-
-    /// The same answer as [`View::search`], by scoring every live record:
-    /// each record's exact distance is computed, and the full score (with
-    /// its explanation) for every record whose similarity reaches `min`,
-    /// since no score exceeds its similarity.
-    pub(crate) fn brute_force(
-        &self,
-        q: &Parsed,
-        qu: &[u32],
-        top: usize,
-        min: u8,
-        live: &dyn Fn(u64) -> bool,
-    ) -> Result<Vec<Found>, Damaged> {
-        if top == 0 {
-            return Ok(Vec::new());
-        }
-        Ok(self.rank(q, qu, 0..self.len() as u32, top, min, live)?.0)
     }
 
     /// Scores candidates by exact distance first (the reference path: no

@@ -27,7 +27,7 @@ use zerocopy::{FromBytes, Immutable, IntoBytes};
 
 use crate::index::{Hit, Index, IndexBuilder};
 use crate::score::{Parsed, Scorer, Unit};
-use crate::search::{query_units, Damaged, Found, Posting, TableView, View};
+use crate::search::{query_units, Damaged, Posting, TableView, View};
 use crate::{Error, Result};
 
 /// The first bytes of every segment.
@@ -711,12 +711,9 @@ impl Segment {
             let v = s.view()?;
             let live = |key| live(i, key);
             let live: &dyn Fn(u64) -> bool = &live;
-            let found: Vec<Found> = if brute {
-                v.brute_force(&q, &qu, top, floor, live)
-            } else {
-                v.search(&q, &qu, top, floor, live).map(|(f, _)| f)
-            }
-            .map_err(|e| s.damaged(e))?;
+            let (found, _) = v
+                .search(&q, &qu, top, floor, live, brute)
+                .map_err(|e| s.damaged(e))?;
             for (hit, r) in found {
                 let source = v.record_text(r as usize).map_err(|e| s.damaged(e))?;
                 let payload = s.payload_of(r as usize)?;
