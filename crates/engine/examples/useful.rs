@@ -415,14 +415,14 @@ fn read_peers(path: &Path, limit: usize) -> Result<Vec<System>, String> {
             return Err(bad(&format!("{n} hits need {} columns", 4 + 2 * n)));
         }
         let answers = by_name.entry(cols[0].to_string()).or_default();
+        if k >= limit {
+            continue;
+        }
         if k != answers.len() {
             return Err(bad(&format!(
                 "query {k} out of order, expected {}",
                 answers.len()
             )));
-        }
-        if k >= limit {
-            continue;
         }
         let hits = cols[4..]
             .chunks(2)
