@@ -61,8 +61,14 @@ struct System {
 /// Experimental re-rankings of tmkit's top `--rerank` hits: a name and the
 /// new score from the query, the stored source and the tmkit score.
 type Rescore = fn(&str, &str, f64) -> f64;
-const RERANKS: [(&str, Rescore); 3] = [
+const RERANKS: [(&str, Rescore); 5] = [
+    ("mean(tmkit, chars), at least 50", |q, c, t| {
+        ((t + f64::from(score(Scorer::Chars, q, c).0)) / 2.0).max(50.0)
+    }),
     ("chars", |q, c, _| f64::from(score(Scorer::Chars, q, c).0)),
+    ("max(tmkit, chars)", |q, c, t| {
+        t.max(f64::from(score(Scorer::Chars, q, c).0))
+    }),
     ("mean(tmkit, chars)", |q, c, t| {
         (t + f64::from(score(Scorer::Chars, q, c).0)) / 2.0
     }),
