@@ -3,6 +3,8 @@
 //! state as if it were the store; `check` reports the damage, and
 //! `salvage` saves every unit that can still be read.
 
+mod support;
+
 use std::path::Path;
 
 use tmkit_core::{Lang, Tu};
@@ -34,26 +36,12 @@ fn build(path: &Path, imports: u64) {
     }
 }
 
-/// Opens a closed store, waiting while a handle just dropped keeps sled's
-/// lock.
-fn reopen(path: &Path) -> tmkit_store::Result<SledStore> {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
-    loop {
-        match SledStore::open_existing(path) {
-            Err(Error::Locked { .. }) if std::time::Instant::now() < deadline => {
-                std::thread::sleep(std::time::Duration::from_millis(20))
-            }
-            other => return other,
-        }
-    }
-}
-
 #[test]
 fn a_flipped_byte_in_sleds_file_never_panics_and_every_error_names_the_store() {
     let dir = tempfile::tempdir().unwrap();
     let good = dir.path().join("good");
     build(&good, 5);
-    drop(reopen(&good).unwrap());
+    drop(SledStore::open_existing(&good).unwrap());
     let len = std::fs::metadata(good.join("db")).unwrap().len();
     let mut damaged = 0;
     for k in 0..24u64 {
@@ -73,7 +61,7 @@ fn a_flipped_byte_in_sleds_file_never_panics_and_every_error_names_the_store() {
                 "byte {at}: an error without the store or advice: {msg}"
             );
         };
-        let store = match reopen(&copy) {
+        let store = match SledStore::open_existing(&copy) {
             Ok(store) => store,
             Err(e) => {
                 assert!(
@@ -110,12 +98,7 @@ fn salvage_saves_every_unit_around_an_unreadable_block_and_check_says_so() {
     let dir = tempfile::tempdir().unwrap();
     build(dir.path(), 1);
     {
-        let db = loop {
-            match sled::open(dir.path()) {
-                Ok(db) => break db,
-                Err(_) => std::thread::sleep(std::time::Duration::from_millis(20)),
-            }
-        };
+        let db = support::raw(dir.path());
         // The block of units 64 to 127 becomes garbage.
         let mut key = vec![b'u'];
         key.extend_from_slice(&64u64.to_be_bytes());
@@ -124,7 +107,7 @@ fn salvage_saves_every_unit_around_an_unreadable_block_and_check_says_so() {
         tm.insert(key, vec![0xff; 40]).unwrap();
         db.flush().unwrap();
     }
-    let store = reopen(dir.path()).unwrap();
+    let store = SledStore::open_existing(dir.path()).unwrap();
     let faults = store.check().unwrap();
     assert!(
         faults
@@ -151,7 +134,7 @@ fn salvage_saves_every_unit_around_an_unreadable_block_and_check_says_so() {
 fn salvage_of_a_sound_store_gives_every_unit() {
     let dir = tempfile::tempdir().unwrap();
     build(dir.path(), 2);
-    let store = reopen(dir.path()).unwrap();
+    let store = SledStore::open_existing(dir.path()).unwrap();
     let mut n = 0;
     let saved = store
         .salvage(&mut |r| {
@@ -168,7 +151,7 @@ fn salvage_of_a_sound_store_gives_every_unit() {
 fn a_store_sled_rolled_back_is_refused_and_what_it_holds_can_be_salvaged() {
     let dir = tempfile::tempdir().unwrap();
     build(dir.path(), 2);
-    drop(reopen(dir.path()).unwrap());
+    drop(SledStore::open_existing(dir.path()).unwrap());
     // What an older state looks like to tmkit: the last flush recorded
     // more than sled holds.
     let mark = std::fs::read_to_string(dir.path().join("tmkit.mark")).unwrap();
@@ -178,7 +161,7 @@ fn a_store_sled_rolled_back_is_refused_and_what_it_holds_can_be_salvaged() {
         mark.replace("c/next_id 4000", "c/next_id 6000"),
     )
     .unwrap();
-    let err = reopen(dir.path()).err().expect("refused");
+    let err = SledStore::open_existing(dir.path()).err().expect("refused");
     assert!(
         matches!(
             err,
@@ -203,7 +186,7 @@ fn a_store_sled_rolled_back_is_refused_and_what_it_holds_can_be_salvaged() {
 fn salvage_of_the_files_finds_every_unit_without_sled() {
     let dir = tempfile::tempdir().unwrap();
     build(dir.path(), 2);
-    drop(reopen(dir.path()).unwrap());
+    drop(SledStore::open_existing(dir.path()).unwrap());
     let mut sources = std::collections::BTreeSet::new();
     let saved = SledStore::salvage_files(dir.path(), &mut |r| {
         sources.insert(r.tu.variants[0].seg.plain_text());

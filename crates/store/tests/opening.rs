@@ -91,21 +91,8 @@ fn a_store_is_created_where_there_is_nothing_and_then_opened_by_readers() {
     std::fs::create_dir(&empty).unwrap();
     drop(SledStore::open(&empty).unwrap());
     for p in [&path, &empty] {
-        let store = wait_open(p);
+        let store = SledStore::open_existing(p).unwrap();
         assert_eq!(store.stats().unwrap().units, 0);
-    }
-}
-
-/// `open_existing`, retried while a handle just dropped keeps sled's lock.
-fn wait_open(path: &Path) -> SledStore {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
-    loop {
-        match SledStore::open_existing(path) {
-            Err(Error::Locked { .. }) if std::time::Instant::now() < deadline => {
-                std::thread::sleep(std::time::Duration::from_millis(20))
-            }
-            other => return other.unwrap(),
-        }
     }
 }
 
@@ -129,7 +116,7 @@ fn the_last_import_of_a_file_is_found_by_its_identity_after_reopening() {
             .unwrap();
         store.flush().unwrap();
     }
-    let store = wait_open(&store_dir);
+    let store = SledStore::open_existing(&store_dir).unwrap();
     let open = store.resume_point(&source.path).unwrap().unwrap();
     assert_eq!(open.meta.source.as_ref(), Some(&source));
     assert_eq!((open.consumed, open.meta.file.as_str()), (1, "./pairs.tsv"));

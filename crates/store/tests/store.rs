@@ -2,6 +2,8 @@
 //! resume and abort, deletion by filter, provenance, and `check` finding
 //! damage.
 
+mod support;
+
 use std::path::Path;
 
 use tmkit_core::{Attr, Lang, Prop, Tu, TuId, Tuv};
@@ -61,7 +63,7 @@ fn another_format_version_is_refused_with_advice() {
     let dir = tempfile::tempdir().unwrap();
     drop(SledStore::open(dir.path()).unwrap());
     {
-        let db = raw(dir.path());
+        let db = support::raw(dir.path());
         db.open_tree("meta")
             .unwrap()
             .insert("format_version", &(FORMAT_VERSION + 1).to_be_bytes())
@@ -296,29 +298,10 @@ fn lookups_run_while_another_thread_imports() {
     assert_eq!(store.stats().unwrap().units, 2001);
 }
 
-/// Opens a closed store with sled directly. The store just dropped may keep
-/// sled's file lock for a moment, until sled's background flusher lets go
-/// (`SledStore::open` waits for it the same way).
-fn raw(path: &Path) -> sled::Db {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
-    loop {
-        match sled::open(path) {
-            Ok(db) => return db,
-            Err(e)
-                if std::time::Instant::now() < deadline
-                    && e.to_string().contains("could not acquire lock") =>
-            {
-                std::thread::sleep(std::time::Duration::from_millis(20));
-            }
-            Err(e) => panic!("{e}"),
-        }
-    }
-}
-
 /// Damages a closed store with sled directly, then checks that `check`
 /// reports the damage.
 fn damage(path: &Path, f: impl FnOnce(&sled::Tree)) {
-    let db = raw(path);
+    let db = support::raw(path);
     f(&db.open_tree("tm").unwrap());
     db.flush().unwrap();
 }
