@@ -41,7 +41,7 @@ const BEADS: [(usize, usize); 8] = [
 ];
 
 /// Tunable weights of the cost. Values were set on the development documents
-/// of `../shared/align` (see `examples/eval.rs` and docs/ALIGN.md).
+/// that `examples/eval.rs` reads (docs/ALIGN.md names them).
 #[derive(Clone, Debug)]
 pub(crate) struct Params {
     /// Cost of a deleted or inserted sentence.
