@@ -50,6 +50,7 @@ pub use crate::{
     import::{ImportOptions, ImportSummary, Progress},
     lexicon::{lexicon_path, read_dictionary},
     lookup::{ConcordanceMatch, Match, Memory},
+    serving::Announcement,
     sharing::{set_observer, Event, Observer},
     text::{Sentence, Splitter},
     tm::Tm,
@@ -67,6 +68,7 @@ mod export;
 mod import;
 mod lexicon;
 mod lookup;
+mod serving;
 mod sharing;
 mod text;
 mod tm;

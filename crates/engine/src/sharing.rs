@@ -141,6 +141,10 @@ pub(crate) fn open_shared(
                 return Ok((store, ticket));
             }
             Err(tmkit_store::Error::Locked { path, pid }) if started.elapsed() < READER_WAIT => {
+                // A server keeps the store for as long as it runs: no use waiting.
+                if let Some(server) = crate::serving::server_of(dir) {
+                    return Err(Error::Usage(crate::serving::served_message(dir, &server)));
+                }
                 if !importing && ticket.is_none() && writer_elsewhere(dir) {
                     ticket = Some(take_ticket(dir)?);
                 }
