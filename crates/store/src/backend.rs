@@ -16,6 +16,9 @@ use crate::error::{sled_error, Error, Result};
 /// A key and its value.
 pub(crate) type Entry = (Vec<u8>, Vec<u8>);
 
+/// A write of one key: `None` removes it.
+pub(crate) type Write = (Vec<u8>, Option<Vec<u8>>);
+
 /// A boxed iterator of entries, borrowing the backend.
 pub(crate) type Entries<'a> = Box<dyn Iterator<Item = Result<Entry>> + 'a>;
 
@@ -23,7 +26,12 @@ pub(crate) type Entries<'a> = Box<dyn Iterator<Item = Result<Entry>> + 'a>;
 pub(crate) trait Backend: Send + Sync {
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>>;
     /// Entries whose key starts with `prefix`, in key order.
-    fn scan(&self, prefix: &[u8]) -> Entries<'_>;
+    fn scan(&self, prefix: &[u8]) -> Entries<'_> {
+        self.scan_from(prefix, prefix)
+    }
+    /// Entries whose key starts with `prefix` and is at least `from`, in key
+    /// order.
+    fn scan_from(&self, prefix: &[u8], from: &[u8]) -> Entries<'_>;
     /// The entry with the greatest key that starts with `prefix` and is at
     /// most `key`.
     fn get_le(&self, prefix: &[u8], key: &[u8]) -> Result<Option<Entry>>;
@@ -32,19 +40,24 @@ pub(crate) trait Backend: Send + Sync {
     /// Applies all `writes` (`None` removes) atomically: after a crash the
     /// tree holds all of them or none, and readers never see a part.
     fn apply(&self, writes: Vec<(Vec<u8>, Option<Vec<u8>>)>) -> Result<()>;
+    /// [`Backend::apply`] to the data tree and `meta` to the `meta` tree,
+    /// all atomically: for a change of format version, which must come
+    /// with its data or not at all.
+    fn apply_with_meta(&self, writes: Vec<Write>, meta: Vec<(Vec<u8>, Vec<u8>)>) -> Result<()>;
     /// Makes every applied write durable.
     fn flush(&self) -> Result<()>;
     fn size_on_disk(&self) -> Result<u64>;
     fn meta_get(&self, key: &[u8]) -> Result<Option<Vec<u8>>>;
-    fn meta_set(&self, key: &[u8], value: &[u8]) -> Result<()>;
 }
 
 /// The file, in the store directory, in which each flush records the
 /// counters it made durable (see [`SledBackend::check_mark`]).
 pub(crate) const MARK_FILE: &str = "tmkit.mark";
 
-/// The counters the mark file holds: they only ever grow.
-const MARKED: [&str; 2] = ["c/next_id", "c/next_import"];
+/// The counters the mark file holds: they only ever grow. The change log's
+/// sequence number grows with every write of units, deletions included,
+/// so a rollback that loses only a deletion is caught too.
+const MARKED: [&str; 3] = ["c/next_id", "c/next_import", "c/seq"];
 
 /// sled: one `tm` tree for the data, one `meta` tree for the format version.
 pub(crate) struct SledBackend {
@@ -145,11 +158,18 @@ impl Backend for SledBackend {
             .map(|v| v.to_vec()))
     }
 
-    fn scan(&self, prefix: &[u8]) -> Entries<'_> {
-        Box::new(self.tree.scan_prefix(prefix).map(|r| {
-            r.map(|(k, v)| (k.to_vec(), v.to_vec()))
-                .map_err(self.err("read"))
-        }))
+    fn scan_from(&self, prefix: &[u8], from: &[u8]) -> Entries<'_> {
+        let prefix = prefix.to_vec();
+        let from = from.max(prefix.as_slice()).to_vec();
+        Box::new(
+            self.tree
+                .range(from..)
+                .take_while(move |r| r.as_ref().map_or(true, |(k, _)| k.starts_with(&prefix)))
+                .map(|r| {
+                    r.map(|(k, v)| (k.to_vec(), v.to_vec()))
+                        .map_err(self.err("read"))
+                }),
+        )
     }
 
     fn get_le(&self, prefix: &[u8], key: &[u8]) -> Result<Option<Entry>> {
@@ -186,6 +206,31 @@ impl Backend for SledBackend {
         self.tree.apply_batch(batch).map_err(self.err("write"))
     }
 
+    fn apply_with_meta(&self, writes: Vec<Write>, meta: Vec<(Vec<u8>, Vec<u8>)>) -> Result<()> {
+        use sled::transaction::{ConflictableTransactionError, TransactionError};
+        use sled::Transactional;
+        // A transaction over both trees is sealed in sled's log as one
+        // batch, as `apply_batch` is for one tree.
+        let result = (&self.tree, &self.meta).transaction(|(tree, meta_tree)| {
+            for (k, v) in &writes {
+                match v {
+                    Some(v) => tree.insert(k.as_slice(), v.as_slice())?,
+                    None => tree.remove(k.as_slice())?,
+                };
+            }
+            for (k, v) in &meta {
+                meta_tree.insert(k.as_slice(), v.as_slice())?;
+            }
+            Ok::<(), ConflictableTransactionError<sled::Error>>(())
+        });
+        match result {
+            Ok(()) => Ok(()),
+            Err(TransactionError::Abort(e) | TransactionError::Storage(e)) => {
+                Err(sled_error(&self.path, "write", e))
+            }
+        }
+    }
+
     fn flush(&self) -> Result<()> {
         self.db
             .flush()
@@ -205,11 +250,6 @@ impl Backend for SledBackend {
             .get(key)
             .map_err(self.err("read"))?
             .map(|v| v.to_vec()))
-    }
-
-    fn meta_set(&self, key: &[u8], value: &[u8]) -> Result<()> {
-        self.meta.insert(key, value).map_err(self.err("write"))?;
-        Ok(())
     }
 }
 
@@ -234,9 +274,9 @@ impl Backend for MemBackend {
             .cloned())
     }
 
-    fn scan(&self, prefix: &[u8]) -> Entries<'_> {
+    fn scan_from(&self, prefix: &[u8], from: &[u8]) -> Entries<'_> {
         let prefix = prefix.to_vec();
-        let mut from: Bound<Vec<u8>> = Bound::Included(prefix.clone());
+        let mut from: Bound<Vec<u8>> = Bound::Included(from.max(prefix.as_slice()).to_vec());
         let mut chunk: std::vec::IntoIter<Entry> = Vec::new().into_iter();
         let mut done = false;
         Box::new(std::iter::from_fn(move || loop {
@@ -291,6 +331,23 @@ impl Backend for MemBackend {
         Ok(())
     }
 
+    fn apply_with_meta(&self, writes: Vec<Write>, meta: Vec<(Vec<u8>, Vec<u8>)>) -> Result<()> {
+        // Both locks at once, data first as everywhere: readers see all or
+        // nothing.
+        let mut tree = self.tree.write().unwrap_or_else(PoisonError::into_inner);
+        let mut meta_tree = self.meta.write().unwrap_or_else(PoisonError::into_inner);
+        for (k, v) in writes {
+            match v {
+                Some(v) => tree.insert(k, v),
+                None => tree.remove(&k),
+            };
+        }
+        for (k, v) in meta {
+            meta_tree.insert(k, v);
+        }
+        Ok(())
+    }
+
     fn flush(&self) -> Result<()> {
         Ok(())
     }
@@ -306,14 +363,6 @@ impl Backend for MemBackend {
             .unwrap_or_else(PoisonError::into_inner)
             .get(key)
             .cloned())
-    }
-
-    fn meta_set(&self, key: &[u8], value: &[u8]) -> Result<()> {
-        self.meta
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(key.to_vec(), value.to_vec());
-        Ok(())
     }
 }
 
@@ -342,5 +391,12 @@ mod tests {
         );
         assert_eq!(mem.get_le(b"a", b"a").unwrap(), None);
         assert_eq!(mem.get_le(b"b", b"bz").unwrap().unwrap().0, b"b");
+        let from: Vec<_> = mem
+            .scan_from(b"a", b"a000600")
+            .map(|e| e.unwrap().0)
+            .collect();
+        assert_eq!(from.len(), MEM_CHUNK * 2 + 7 - 600);
+        assert_eq!(from[0], b"a000600");
+        assert_eq!(mem.scan_from(b"a", b"").count(), MEM_CHUNK * 2 + 7);
     }
 }

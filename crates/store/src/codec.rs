@@ -498,6 +498,43 @@ pub(crate) fn decode_block(base: u64, bytes: &[u8]) -> Result<Vec<(u64, &[u8])>>
     Ok(out)
 }
 
+/// Encodes the ids of a change-log entry (ascending, each once): their
+/// count, then the first id and the gap from each id to the next, as
+/// varints. A batch of 10,000 fresh units takes about 10 KB.
+pub(crate) fn encode_ids(ids: &[u64]) -> Vec<u8> {
+    let mut w = Writer::new();
+    w.uint(ids.len() as u64);
+    let mut last = 0;
+    for &id in ids {
+        w.uint(id - last);
+        last = id;
+    }
+    w.buf
+}
+
+/// The ids of a change-log entry. A damaged value (ids not ascending, an
+/// id past `u64::MAX`, a count beyond the bytes, bytes left over) is an
+/// error.
+pub(crate) fn decode_ids(bytes: &[u8]) -> Result<Vec<u64>> {
+    let mut r = Reader::new(bytes);
+    let n = r.len()?;
+    let mut out = Vec::with_capacity(n);
+    let mut last = 0u64;
+    for i in 0..n {
+        let gap = r.uint()?;
+        if i > 0 && gap == 0 {
+            return r.fail("change-log ids not ascending");
+        }
+        last = match last.checked_add(gap) {
+            Some(id) => id,
+            None => return r.fail("change-log id overflows"),
+        };
+        out.push(last);
+    }
+    r.finish()?;
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -617,5 +654,33 @@ mod tests {
             rejected: 5,
         };
         assert_eq!(decode_import(9, &encode_import(&info)).unwrap(), info);
+    }
+
+    #[test]
+    fn change_log_ids_round_trip_and_damage_is_an_error() {
+        for ids in [
+            vec![],
+            vec![0],
+            vec![0, 1, 2, 64, 10_000],
+            vec![7, u64::MAX],
+        ] {
+            let bytes = encode_ids(&ids);
+            assert_eq!(decode_ids(&bytes).unwrap(), ids);
+            for cut in 0..bytes.len() {
+                assert!(decode_ids(&bytes[..cut]).is_err(), "{ids:?} cut at {cut}");
+            }
+        }
+        // Consecutive ids take one byte each.
+        assert_eq!(
+            encode_ids(&(100..200).collect::<Vec<_>>()).len(),
+            1 + 1 + 99
+        );
+        assert!(decode_ids(&[2, 5, 0]).is_err(), "an id given twice");
+        assert!(decode_ids(&[1, 5, 0]).is_err(), "bytes left over");
+        assert!(decode_ids(&[0xff, 0xff, 0x0f, 1]).is_err(), "a huge count");
+        let mut over = encode_ids(&[u64::MAX]);
+        over[0] = 2;
+        over.push(1);
+        assert!(decode_ids(&over).is_err(), "past u64::MAX");
     }
 }

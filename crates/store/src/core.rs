@@ -13,6 +13,8 @@
 //! | `b` import | the encoded [`ImportInfo`] |
 //! | `f` import | the identity of the file it read (`SourceFile`), when known |
 //! | `c/units`, `c/next_id`, `c/next_import` | counters, `u64` |
+//! | `c/seq`, `c/forgotten` | the change log's last and last forgotten sequence numbers, `u64` |
+//! | `g` seq | the change log: the ids of the units that write changed |
 //!
 //! The source-text index that finds duplicates is not stored: it is built
 //! in memory from the `l` blocks of a language the first time an import
@@ -36,12 +38,14 @@ use crate::{
     error::{corrupt, Error, Result},
     types::{
         DedupeReport, Fault, Filter, ImportInfo, ImportMeta, ImportState, OnDuplicate, PutReport,
-        Record, Stats,
+        Record, Stats, Upgrade,
     },
 };
 
-/// The on-disk format this crate reads and writes.
-pub(crate) const FORMAT_VERSION: u32 = 1;
+/// The on-disk format this crate reads and writes: 2 is 1 plus the change
+/// log (`c/seq`, `c/forgotten`, `g` entries), which a tmkit of format 1
+/// would not write.
+pub(crate) const FORMAT_VERSION: u32 = 2;
 
 /// Entries per block. 64 units make ~10 KB blocks; decoding one unit skips
 /// the others by length, so a random `get` stays cheap.
@@ -50,6 +54,12 @@ pub(crate) const BLOCK: usize = 64;
 const TOTAL: &[u8] = b"c/units";
 const NEXT_ID: &[u8] = b"c/next_id";
 const NEXT_IMPORT: &[u8] = b"c/next_import";
+/// The sequence number of the last change-log entry (0: none yet).
+const SEQ: &[u8] = b"c/seq";
+/// The highest sequence number whose entry was forgotten (0: none).
+const FORGOTTEN: &[u8] = b"c/forgotten";
+/// The prefix of change-log entries.
+const LOG: &[u8] = b"g";
 
 /// Units per atomic write when deleting or deduplicating.
 const CHUNK: usize = 10_000;
@@ -92,6 +102,11 @@ fn pair_key(src: &str, tgt: &str) -> Vec<u8> {
 
 fn import_key(id: u64) -> Vec<u8> {
     with_id(b"b", id)
+}
+
+/// The key of change-log entry `seq`.
+fn log_key(seq: u64) -> Vec<u8> {
+    with_id(LOG, seq)
 }
 
 /// The key of the identity of import `id`'s file.
@@ -311,6 +326,63 @@ impl HashIndex {
     }
 }
 
+/// The format version of the store in `backend`; `None` for an empty
+/// backend (a new store). Data without a version is not a tmkit store.
+fn format_version<B: Backend>(backend: &B, path: &std::path::Path) -> Result<Option<u32>> {
+    match backend.meta_get(b"format_version")? {
+        Some(v) => v
+            .as_slice()
+            .try_into()
+            .map(|b| Some(u32::from_be_bytes(b)))
+            .map_err(|_| corrupt("format_version is not 4 bytes")),
+        None if backend.scan(b"").next().is_some() => Err(Error::NotAStore {
+            path: path.to_path_buf(),
+            what: "it holds a database of another program: it has no format version".into(),
+        }),
+        None => Ok(None),
+    }
+}
+
+/// The `meta` entries of a store of this format: its version and writer.
+fn version_meta() -> Vec<(Vec<u8>, Vec<u8>)> {
+    vec![
+        (
+            b"format_version".to_vec(),
+            FORMAT_VERSION.to_be_bytes().to_vec(),
+        ),
+        (
+            b"writer".to_vec(),
+            concat!("tmkit-store ", env!("CARGO_PKG_VERSION")).into(),
+        ),
+    ]
+}
+
+/// Upgrades the store in `backend` to this format version in one atomic
+/// write, then flushes: from version 1, an empty change log (`c/seq` = 0)
+/// and the version; no unit is touched. A store of this version is left
+/// as it is; no version (an empty backend, or another program's data) and
+/// a newer version are refused.
+pub(crate) fn upgrade<B: Backend>(backend: &B, path: &std::path::Path) -> Result<Upgrade> {
+    match format_version(backend, path)? {
+        Some(FORMAT_VERSION) => Ok(Upgrade::Current),
+        Some(1) => {
+            let log = vec![(SEQ.to_vec(), Some(0u64.to_be_bytes().to_vec()))];
+            backend.apply_with_meta(log, version_meta())?;
+            backend.flush()?;
+            Ok(Upgrade::Upgraded { from: 1 })
+        }
+        Some(found) => Err(Error::FormatVersion {
+            path: path.to_path_buf(),
+            found,
+            expected: FORMAT_VERSION,
+        }),
+        None => Err(Error::NotAStore {
+            path: path.to_path_buf(),
+            what: "it holds an empty database, with no format version".into(),
+        }),
+    }
+}
+
 /// What the writer lock guards: the in-memory source-text indexes, by
 /// exact source language.
 #[derive(Default)]
@@ -321,6 +393,8 @@ struct WriterState {
 /// The logic shared by both stores.
 pub(crate) struct Core<B> {
     pub(crate) backend: B,
+    /// The store directory, for messages.
+    path: std::path::PathBuf,
     /// Serializes writers of this handle: ids, counters and indexes are
     /// read, updated and written back under it.
     writer: Mutex<WriterState>,
@@ -330,39 +404,27 @@ impl<B: Backend> Core<B> {
     /// Wraps a backend, checking (or, for an empty one, writing) the format
     /// version. `path` is only for messages.
     pub(crate) fn new(backend: B, path: &std::path::Path) -> Result<Core<B>> {
-        match backend.meta_get(b"format_version")? {
-            Some(v) => {
-                let found = v
-                    .as_slice()
-                    .try_into()
-                    .map(u32::from_be_bytes)
-                    .map_err(|_| corrupt("format_version is not 4 bytes"))?;
-                if found != FORMAT_VERSION {
-                    return Err(Error::FormatVersion {
-                        path: path.to_path_buf(),
-                        found,
-                        expected: FORMAT_VERSION,
-                    });
-                }
+        match format_version(&backend, path)? {
+            Some(FORMAT_VERSION) => {}
+            Some(found) => {
+                return Err(Error::FormatVersion {
+                    path: path.to_path_buf(),
+                    found,
+                    expected: FORMAT_VERSION,
+                })
             }
             None => {
-                if backend.scan(b"").next().is_some() {
-                    return Err(Error::NotAStore {
-                        path: path.to_path_buf(),
-                        what: "it holds a database of another program: it has no format version"
-                            .into(),
-                    });
-                }
-                backend.meta_set(b"format_version", &FORMAT_VERSION.to_be_bytes())?;
-                backend.meta_set(
-                    b"writer",
-                    concat!("tmkit-store ", env!("CARGO_PKG_VERSION")).as_bytes(),
+                // A new store: its version and an empty change log at once.
+                backend.apply_with_meta(
+                    vec![(SEQ.to_vec(), Some(0u64.to_be_bytes().to_vec()))],
+                    version_meta(),
                 )?;
                 backend.flush()?;
             }
         }
         Ok(Core {
             backend,
+            path: path.to_path_buf(),
             writer: Mutex::new(WriterState::default()),
         })
     }
@@ -644,6 +706,94 @@ impl<B: Backend> Core<B> {
             }
         }
         Ok(None)
+    }
+
+    /// The units of `ids` that are stored, in id order, each unit block
+    /// read and decoded once for all the ids it holds.
+    pub(crate) fn get_many(&self, ids: &[TuId]) -> Result<Vec<Record>> {
+        let mut ids: Vec<u64> = ids.iter().map(|id| id.0).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let mut out = Vec::with_capacity(ids.len());
+        // The block last read: its key's id, and its entries.
+        let mut base: Option<u64> = None;
+        let mut entries: Vec<(u64, Vec<u8>)> = vec![];
+        for id in ids {
+            // An id past the last entry of the block read may be in a later
+            // block; one before it is in this block or stored nowhere.
+            let past = entries.last().is_none_or(|(last, _)| id > *last);
+            if past {
+                let Some((key, value)) = self.block_of(b"u", id)? else {
+                    continue;
+                };
+                let found = block_base(&key)?;
+                if base == Some(found) {
+                    continue; // the block already read: `id` is not stored
+                }
+                entries = codec::decode_block(found, &value)?
+                    .into_iter()
+                    .map(|(i, p)| (i, p.to_vec()))
+                    .collect();
+                base = Some(found);
+            }
+            if let Ok(i) = entries.binary_search_by_key(&id, |(i, _)| *i) {
+                out.push(codec::decode_record(TuId(id), &entries[i].1)?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The sequence number of the last change-log entry; 0 when none.
+    pub(crate) fn seq(&self) -> Result<u64> {
+        self.counter(SEQ)
+    }
+
+    /// The change-log entries with a sequence number above `after`, in
+    /// order; an error when some of them were forgotten.
+    pub(crate) fn changes(&self, after: u64) -> Result<crate::store::Iter<'_, (u64, Vec<TuId>)>> {
+        let forgotten = self.counter(FORGOTTEN)?;
+        if after < forgotten {
+            return Err(Error::ChangesForgotten {
+                path: self.path.clone(),
+                after,
+                forgotten,
+            });
+        }
+        let Some(first) = after.checked_add(1) else {
+            return Ok(Box::new(std::iter::empty()));
+        };
+        Ok(Box::new(self.backend.scan_from(LOG, &log_key(first)).map(
+            |e| {
+                let (k, v) = e?;
+                let seq = tail_id(&k)
+                    .filter(|_| k.len() == 9)
+                    .ok_or_else(|| corrupt(format!("bad change-log key {k:?}")))?;
+                let ids = codec::decode_ids(&v)
+                    .map_err(|e| corrupt(format!("change-log entry {seq}: {e}")))?;
+                Ok((seq, ids.into_iter().map(TuId).collect()))
+            },
+        )))
+    }
+
+    /// Drops the change-log entries up to `through` (at most the last one)
+    /// in one write, and records the highest forgotten sequence number.
+    pub(crate) fn forget_changes(&self, through: u64) -> Result<()> {
+        let _w = self.lock();
+        let through = through.min(self.counter(SEQ)?);
+        let forgotten = self.counter(FORGOTTEN)?;
+        if through <= forgotten {
+            return Ok(());
+        }
+        let mut writes = vec![];
+        for e in self.backend.scan_from(LOG, &log_key(forgotten + 1)) {
+            let (k, _) = e?;
+            if tail_id(&k).is_some_and(|seq| seq > through) {
+                break;
+            }
+            writes.push((k, None));
+        }
+        writes.push((FORGOTTEN.to_vec(), Some(through.to_be_bytes().to_vec())));
+        self.backend.apply(writes)
     }
 
     pub(crate) fn touch(&self, id: TuId) -> Result<bool> {
@@ -1320,11 +1470,17 @@ impl<'c, B: Backend> Txn<'c, B> {
         let mut buf = Vec::with_capacity(32);
         let mut deltas: HashMap<Vec<u8>, i64> = HashMap::new();
         let mut total: i64 = 0;
+        // The ids whose record this write adds, changes or removes, for the
+        // change log; ascending, as `cur` is.
+        let mut changed: Vec<u64> = vec![];
         for (&id, new) in &self.cur {
             let old = self.orig.get(&id).and_then(Option::as_ref);
-            if old.is_none() && new.is_none() {
+            // Loaded and left as it was (a duplicate candidate that did not
+            // match): nothing to write, nothing to log.
+            if old == new.as_ref() {
                 continue;
             }
+            changed.push(id);
             if let Some(old) = old {
                 count_pairs(old, -1, &mut deltas, &mut buf);
             }
@@ -1408,6 +1564,13 @@ impl<'c, B: Backend> Txn<'c, B> {
         }
         if self.next_id != self.start_id {
             writes.push((NEXT_ID.to_vec(), Some(self.next_id.to_be_bytes().to_vec())));
+        }
+        if !changed.is_empty() {
+            // One change-log entry per write, in the same atomic batch as
+            // the units: a crash keeps both or neither.
+            let seq = self.core.counter(SEQ)? + 1;
+            writes.push((SEQ.to_vec(), Some(seq.to_be_bytes().to_vec())));
+            writes.push((log_key(seq), Some(codec::encode_ids(&changed))));
         }
         writes.extend(self.extra);
         if let Err(e) = self.core.backend.apply(writes) {
@@ -1555,5 +1718,77 @@ mod tests {
         // change would still be a surprise.
         assert_eq!(fnv1a(b""), 0xcbf2_9ce4_8422_2325);
         assert_eq!(fnv1a(b"a"), 0xaf63_dc4c_8601_ec8c);
+    }
+
+    /// A backend that counts the blocks read by `get_le`, the read that
+    /// finds the block holding an id.
+    struct Counting {
+        inner: crate::backend::MemBackend,
+        reads: std::sync::atomic::AtomicUsize,
+    }
+
+    impl Backend for Counting {
+        fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
+            self.inner.get(key)
+        }
+        fn scan_from(&self, prefix: &[u8], from: &[u8]) -> Entries<'_> {
+            self.inner.scan_from(prefix, from)
+        }
+        fn get_le(&self, prefix: &[u8], key: &[u8]) -> Result<Option<crate::backend::Entry>> {
+            self.reads
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            self.inner.get_le(prefix, key)
+        }
+        fn get_ge(&self, key: &[u8]) -> Result<Option<crate::backend::Entry>> {
+            self.inner.get_ge(key)
+        }
+        fn apply(&self, writes: Vec<crate::backend::Write>) -> Result<()> {
+            self.inner.apply(writes)
+        }
+        fn apply_with_meta(
+            &self,
+            writes: Vec<crate::backend::Write>,
+            meta: Vec<(Vec<u8>, Vec<u8>)>,
+        ) -> Result<()> {
+            self.inner.apply_with_meta(writes, meta)
+        }
+        fn flush(&self) -> Result<()> {
+            self.inner.flush()
+        }
+        fn size_on_disk(&self) -> Result<u64> {
+            self.inner.size_on_disk()
+        }
+        fn meta_get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
+            self.inner.meta_get(key)
+        }
+    }
+
+    #[test]
+    fn get_many_reads_each_block_once() {
+        let backend = Counting {
+            inner: crate::backend::MemBackend::default(),
+            reads: 0.into(),
+        };
+        let core = Core::new(backend, std::path::Path::new("<memory>")).unwrap();
+        let (en, fr) = (Lang::parse("en").unwrap(), Lang::parse("fr").unwrap());
+        let import = core
+            .begin_import(&ImportMeta::new("m", en.clone()).policy(OnDuplicate::KeepBoth))
+            .unwrap();
+        let tus = (0..10_000)
+            .map(|i| Tu::bilingual(en.clone(), format!("s{i}").as_str(), fr.clone(), "t"))
+            .collect();
+        core.put_batch(import, tus).unwrap();
+        let reads = || {
+            core.backend
+                .reads
+                .load(std::sync::atomic::Ordering::Relaxed)
+        };
+        let before = reads();
+        let ids: Vec<TuId> = (0..10_000).map(TuId).collect();
+        let got = core.get_many(&ids).unwrap();
+        assert_eq!(got.len(), 10_000);
+        assert!(got.iter().zip(0..).all(|(r, i)| r.id == TuId(i)));
+        // 10,000 units in blocks of 64: 157 blocks, one read each.
+        assert_eq!(reads() - before, 10_000usize.div_ceil(BLOCK));
     }
 }

@@ -87,13 +87,11 @@ pub enum Error {
         /// The process holding it, as its lock file says.
         pid: Option<u32>,
     },
-    /// The store was written by a version of tmkit with another on-disk format.
-    #[error(
-        "store {} has format version {found}, this tmkit reads version {expected}: \
-         export it to TMX with the tmkit that wrote it (`tmkit export`), then import \
-         that file into a new store with this one",
-        path.display()
-    )]
+    /// The store was written by a version of tmkit with another on-disk
+    /// format. An older one is upgraded in place
+    /// ([`SledStore::upgrade`](crate::SledStore::upgrade), `tmkit upgrade`);
+    /// a newer one only crosses over as TMX.
+    #[error("{}", format_version_advice(path, *found, *expected))]
     FormatVersion {
         /// The store directory.
         path: PathBuf,
@@ -136,6 +134,23 @@ pub enum Error {
         /// Its state, e.g. `committed`.
         state: &'static str,
     },
+    /// The change log no longer holds every entry after `after`: its
+    /// reader (the match index) forgot them, so what asks for them is older
+    /// than what was forgotten and must be rebuilt from the units.
+    #[error(
+        "store {}: the change log holds no entries after sequence number {after}: they \
+         were forgotten through {forgotten}; the index that asked is older than that and \
+         must be rebuilt from the units",
+        path.display()
+    )]
+    ChangesForgotten {
+        /// The store directory.
+        path: PathBuf,
+        /// The sequence number asked for: entries after it were wanted.
+        after: u64,
+        /// The highest sequence number forgotten.
+        forgotten: u64,
+    },
     /// A delete was asked with a filter that selects everything.
     #[error(
         "refusing to delete every unit: give an id, an import, a language, a date range or a prop"
@@ -148,6 +163,25 @@ pub type Result<T> = std::result::Result<T, Error>;
 
 pub(crate) fn corrupt(what: impl Into<String>) -> Error {
     Error::Corrupt { what: what.into() }
+}
+
+/// What to do about a store of format version `found`, when this tmkit
+/// reads `expected`: upgrade an older one in place, export a newer one.
+fn format_version_advice(path: &std::path::Path, found: u32, expected: u32) -> String {
+    let p = path.display();
+    if found < expected {
+        format!(
+            "store {p} has format version {found}: it was written by an earlier tmkit, and \
+             this one reads version {expected}; upgrade it in place with `tmkit upgrade --db {p}` \
+             (no unit is changed)"
+        )
+    } else {
+        format!(
+            "store {p} has format version {found}, this tmkit reads version {expected}: \
+             export it to TMX with the tmkit that wrote it (`tmkit export`), then import \
+             that file into a new store with this one"
+        )
+    }
 }
 
 /// What to do about a damaged store.
@@ -240,5 +274,34 @@ mod tests {
             sled_error(std::path::Path::new("tm"), "write", sled::Error::Io(full)).to_string();
         assert!(msg.starts_with("store tm: cannot write: "), "{msg}");
         assert!(msg.contains("disk is full"), "{msg}");
+    }
+
+    #[test]
+    fn an_older_format_is_upgraded_in_place_a_newer_one_exported() {
+        let version = |found| {
+            Error::FormatVersion {
+                path: "/srv/tm".into(),
+                found,
+                expected: 2,
+            }
+            .to_string()
+        };
+        let old = version(1);
+        assert!(
+            old.starts_with(
+                "store /srv/tm has format version 1: it was written by an earlier tmkit"
+            ),
+            "{old}"
+        );
+        assert!(old.contains("`tmkit upgrade --db /srv/tm`"), "{old}");
+        let new = version(3);
+        assert!(
+            new.contains("format version 3, this tmkit reads version 2"),
+            "{new}"
+        );
+        assert!(
+            new.contains("`tmkit export`") && !new.contains("upgrade"),
+            "{new}"
+        );
     }
 }

@@ -56,7 +56,7 @@ pub use crate::{
     store::{Iter, MemStore, Salvage, SledStore, Store, DEFAULT_CACHE_BYTES},
     types::{
         DedupeReport, Fault, Filter, ImportInfo, ImportMeta, ImportState, OnDuplicate, PutReport,
-        Record, SourceFile, Stats,
+        Record, SourceFile, Stats, Upgrade,
     },
 };
 

@@ -11,6 +11,7 @@ use crate::{
     error::{sled_error, Error, Result, OPEN},
     types::{
         DedupeReport, Fault, Filter, ImportInfo, ImportMeta, OnDuplicate, PutReport, Record, Stats,
+        Upgrade,
     },
 };
 
@@ -65,8 +66,34 @@ pub trait Store: Send + Sync {
     fn flush(&self) -> Result<()>;
     /// The unit `id`.
     fn get(&self, id: TuId) -> Result<Option<Record>>;
+    /// The stored units among `ids`, in id order, each once; ids not stored
+    /// are skipped. Each unit block is read and decoded once for all the ids
+    /// it holds: reading back the units of a 10,000-unit batch reads about
+    /// 157 blocks of 64.
+    fn get_many(&self, ids: &[TuId]) -> Result<Vec<Record>>;
     /// Counts one use of unit `id`; `false` when there is no such unit.
+    /// The unit's record changes, so this is logged like any other change
+    /// ([`Store::changes`]).
     fn touch(&self, id: TuId) -> Result<bool>;
+    /// The sequence number of the last entry of the change log; 0 before
+    /// the first. It never decreases, and a write that changes units
+    /// increases it by one in the same atomic step.
+    fn seq(&self) -> Result<u64>;
+    /// The change log after `after`: every write that added, changed or
+    /// removed units, as its sequence number and the ids of those units
+    /// (ascending, each once), in sequence order; from `seq() + 1` on
+    /// nothing. A reader that is up to date with sequence number `s` reads
+    /// `changes(s)` to catch up, and [`Store::get_many`] for the units.
+    ///
+    /// [`Error::ChangesForgotten`] when entries after `after` were
+    /// forgotten ([`Store::forget_changes`]): the log never gives a gap.
+    fn changes(&self, after: u64) -> Result<Iter<'_, (u64, Vec<TuId>)>>;
+    /// Drops the change-log entries up to `through` (at most `seq()`) in
+    /// one atomic write that records `through` as forgotten; later
+    /// [`Store::changes`] calls below it are errors. For the log's reader,
+    /// once what it built from them is durable. Not flushed: an entry that
+    /// comes back after a crash is only read again.
+    fn forget_changes(&self, through: u64) -> Result<()>;
     /// Every unit having variants in `src` and `tgt` ([`Lang::matches`]), in
     /// id order.
     fn units<'s>(&'s self, src: &Lang, tgt: &Lang) -> Result<Iter<'s, Record>>;
@@ -118,8 +145,20 @@ macro_rules! delegate_store {
             fn get(&self, id: TuId) -> Result<Option<Record>> {
                 self.core.get(id)
             }
+            fn get_many(&self, ids: &[TuId]) -> Result<Vec<Record>> {
+                self.core.get_many(ids)
+            }
             fn touch(&self, id: TuId) -> Result<bool> {
                 self.core.touch(id)
+            }
+            fn seq(&self) -> Result<u64> {
+                self.core.seq()
+            }
+            fn changes(&self, after: u64) -> Result<Iter<'_, (u64, Vec<TuId>)>> {
+                self.core.changes(after)
+            }
+            fn forget_changes(&self, through: u64) -> Result<()> {
+                self.core.forget_changes(through)
             }
             fn units<'s>(&'s self, src: &Lang, tgt: &Lang) -> Result<Iter<'s, Record>> {
                 self.core.units(src, tgt)
@@ -203,44 +242,31 @@ impl SledStore {
         SledStore::open_db(path, DEFAULT_CACHE_BYTES, false)
     }
 
-    fn open_db(path: &Path, cache_bytes: u64, check_mark: bool) -> Result<SledStore> {
-        // A handle of this process that was just dropped may keep sled's file
-        // lock for a moment, until sled's background flusher lets go of the
-        // database: that case (the lock file gone, or naming this process) is
-        // retried for up to 2 s. Another process's lock fails at once.
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
-        let db = loop {
-            let opened = catch_sled_panic(path, || {
-                sled::Config::new()
-                    .path(path)
-                    .cache_capacity(cache_bytes)
-                    .open()
-            })?;
-            let err = match opened {
-                Ok(db) => break db,
-                Err(e) => e,
-            };
-            let locked = matches!(&err, sled::Error::Io(io) if io.to_string().contains("could not acquire lock"));
-            if !locked {
-                return Err(sled_error(path, OPEN, err));
-            }
-            let pid = lock_holder(path);
-            let ours = pid.is_none_or(|p| p == std::process::id());
-            if !ours || std::time::Instant::now() >= deadline {
-                return Err(Error::Locked {
-                    path: path.to_path_buf(),
-                    pid,
-                });
-            }
-            std::thread::sleep(std::time::Duration::from_millis(20));
-        };
-        let lock = path.join(LOCK_FILE);
-        fs::write(&lock, format!("{}\n", std::process::id())).map_err(|source| Error::Io {
-            path: lock,
-            op: "write the pid of this process",
-            source,
-        })?;
+    /// Upgrades the store in directory `path` to this crate's format version
+    /// in place, in one atomic write that it flushes, touching no unit: a
+    /// store of version 1 gets an empty change log. A store already of this
+    /// version is left as it is ([`Upgrade::Current`]), so upgrading twice
+    /// does nothing the second time.
+    ///
+    /// Refused as [`SledStore::open_existing`] refuses (no store, not a
+    /// store, locked, rolled back), and a store of a newer version is
+    /// [`Error::FormatVersion`]. Then [`SledStore::open`] opens it.
+    pub fn upgrade(path: &Path) -> Result<Upgrade> {
+        prepare(path, false)?;
+        let db = open_sled(path, DEFAULT_CACHE_BYTES)?;
         let backend = SledBackend::new(db, path)?;
+        backend.check_mark()?;
+        let done = crate::core::upgrade(&backend, path)?;
+        // Opened as a store so that dropping it releases the lock file.
+        drop(SledStore {
+            core: Core::new(backend, path)?,
+            path: path.to_path_buf(),
+        });
+        Ok(done)
+    }
+
+    fn open_db(path: &Path, cache_bytes: u64, check_mark: bool) -> Result<SledStore> {
+        let backend = SledBackend::new(open_sled(path, cache_bytes)?, path)?;
         if check_mark {
             backend.check_mark()?;
         }
@@ -255,7 +281,51 @@ impl SledStore {
     pub fn path(&self) -> &Path {
         &self.path
     }
+}
 
+/// Opens sled's database in `path` and writes this process's pid in the
+/// lock file.
+fn open_sled(path: &Path, cache_bytes: u64) -> Result<sled::Db> {
+    // A handle of this process that was just dropped may keep sled's file
+    // lock for a moment, until sled's background flusher lets go of the
+    // database: that case (the lock file gone, or naming this process) is
+    // retried for up to 2 s. Another process's lock fails at once.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+    let db = loop {
+        let opened = catch_sled_panic(path, || {
+            sled::Config::new()
+                .path(path)
+                .cache_capacity(cache_bytes)
+                .open()
+        })?;
+        let err = match opened {
+            Ok(db) => break db,
+            Err(e) => e,
+        };
+        let locked = matches!(&err, sled::Error::Io(io) if io.to_string().contains("could not acquire lock"));
+        if !locked {
+            return Err(sled_error(path, OPEN, err));
+        }
+        let pid = lock_holder(path);
+        let ours = pid.is_none_or(|p| p == std::process::id());
+        if !ours || std::time::Instant::now() >= deadline {
+            return Err(Error::Locked {
+                path: path.to_path_buf(),
+                pid,
+            });
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let lock = path.join(LOCK_FILE);
+    fs::write(&lock, format!("{}\n", std::process::id())).map_err(|source| Error::Io {
+        path: lock,
+        op: "write the pid of this process",
+        source,
+    })?;
+    Ok(db)
+}
+
+impl SledStore {
     /// Reads every unit that can still be read from a damaged store, in id
     /// order, and hands each to `save`; parts of the store that cannot be
     /// read are skipped and listed in the report. A sound store gives all

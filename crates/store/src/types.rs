@@ -414,3 +414,17 @@ impl fmt::Display for Fault {
         }
     }
 }
+
+/// What [`SledStore::upgrade`](crate::SledStore::upgrade) did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Upgrade {
+    /// The store was of format version `from` and is now of
+    /// [`FORMAT_VERSION`](crate::FORMAT_VERSION); its units are as they were.
+    Upgraded {
+        /// The version it had.
+        from: u32,
+    },
+    /// The store was already of [`FORMAT_VERSION`](crate::FORMAT_VERSION):
+    /// nothing was written.
+    Current,
+}

@@ -1,6 +1,6 @@
 //! Kills an import with SIGKILL at random moments and checks that the store
 //! opens, is sound, and holds exactly the batches reported committed, plus
-//! at most the one in flight, whole.
+//! at most the one in flight, whole, each with its change-log entry.
 //!
 //! The importing child is this test binary itself, run with
 //! `TMKIT_KILL_CHILD=<store dir>` on the `kill_child` test, which imports
@@ -157,6 +157,21 @@ fn verify(dir: &Path, reported: u64, batch: u64, total: u64) -> u64 {
         n += 1;
     }
     assert_eq!(n, units);
+    // The change log names exactly the stored batches' units: one entry per
+    // batch, in order, none for a batch the kill dropped.
+    let log: Vec<(u64, Vec<TuId>)> = store.changes(0).unwrap().map(Result::unwrap).collect();
+    assert_eq!(store.seq().unwrap(), log.len() as u64);
+    let mut next = 0;
+    for (i, (seq, ids)) in log.iter().enumerate() {
+        assert_eq!(*seq, i as u64 + 1);
+        let want: Vec<TuId> = (next..(next + batch).min(units)).map(TuId).collect();
+        assert_eq!(ids, &want, "change-log entry {seq}");
+        next += batch;
+    }
+    assert!(
+        next >= units && next < units + batch,
+        "the log names {next} units, the store holds {units}"
+    );
     units
 }
 

@@ -1,11 +1,12 @@
-//! Model-based test: random sequences of put / delete / touch / flush /
-//! reopen against a `BTreeMap`, on both stores.
+//! Model-based test: random sequences of put / delete / touch / dedupe /
+//! abort / forget / flush / reopen against a `BTreeMap`, on both stores,
+//! and the change log against the records before and after every step.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use proptest::prelude::*;
 use tmkit_core::{Lang, Prop, Tu, TuId};
-use tmkit_store::{Filter, ImportMeta, MemStore, OnDuplicate, SledStore, Store};
+use tmkit_store::{Error, Filter, ImportMeta, MemStore, OnDuplicate, Record, SledStore, Store};
 
 #[derive(Clone, Debug)]
 enum Op {
@@ -16,16 +17,30 @@ enum Op {
     /// Delete every unit of the n-th import.
     DeleteImport(usize),
     Touch(usize),
+    /// Apply merge, skip or overwrite (by the number modulo 3) to the
+    /// units stored so far.
+    Dedupe(usize),
+    /// A batch stored by an import that is then aborted: its units come
+    /// and go, their ids are used up.
+    Abort(Vec<(u8, u8, bool)>),
+    /// Forget the change log through the sequence number of the n-th step
+    /// so far (modulo their number; one past the last forgets beyond the
+    /// last entry).
+    Forget(usize),
     Flush,
     Reopen,
 }
 
 fn op() -> impl Strategy<Value = Op> {
+    let units = || prop::collection::vec((0u8..6, 0u8..6, any::<bool>()), 0..12);
     prop_oneof![
-        4 => prop::collection::vec((0u8..6, 0u8..6, any::<bool>()), 0..12).prop_map(Op::Put),
+        4 => units().prop_map(Op::Put),
         2 => any::<usize>().prop_map(Op::Delete),
         1 => any::<usize>().prop_map(Op::DeleteImport),
         1 => any::<usize>().prop_map(Op::Touch),
+        1 => any::<usize>().prop_map(Op::Dedupe),
+        1 => units().prop_map(Op::Abort),
+        1 => any::<usize>().prop_map(Op::Forget),
         1 => Just(Op::Flush),
         1 => Just(Op::Reopen),
     ]
@@ -60,13 +75,110 @@ struct Model {
     usage: u64,
 }
 
+/// What the store held after a step, for the change log.
+struct Step {
+    /// The store's sequence number after the step.
+    seq: u64,
+    /// Every record after the step.
+    records: BTreeMap<u64, Record>,
+    /// The ids the step changed: whose record differs from the step
+    /// before, plus those of units added and removed within the step (an
+    /// aborted batch), which the log names though they end as they began.
+    changed: BTreeSet<u64>,
+}
+
+/// Applies `policy` to the model as `Store::dedupe` does: units of the same
+/// source are a group; skip keeps the oldest of a group, overwrite the
+/// newest; merge folds each unit into the oldest one with the same targets
+/// (same source and targets here means the same unit), adding up usage.
+fn dedupe_model(model: &mut BTreeMap<u64, Model>, policy: OnDuplicate) {
+    let mut groups: BTreeMap<String, Vec<u64>> = BTreeMap::new();
+    for (id, m) in model.iter() {
+        groups
+            .entry(m.tu.variants[0].seg.plain_text())
+            .or_default()
+            .push(*id);
+    }
+    for ids in groups.into_values().filter(|g| g.len() > 1) {
+        match policy {
+            OnDuplicate::Skip | OnDuplicate::Overwrite => {
+                let keep = match policy {
+                    OnDuplicate::Skip => ids[0],
+                    _ => ids[ids.len() - 1],
+                };
+                for id in ids.into_iter().filter(|&id| id != keep) {
+                    model.remove(&id);
+                }
+            }
+            _ => {
+                let mut kept: Vec<u64> = vec![];
+                for id in ids {
+                    let twin = kept.iter().copied().find(|k| model[k].tu == model[&id].tu);
+                    match twin {
+                        Some(k) => {
+                            let usage = model.remove(&id).unwrap().usage;
+                            model.get_mut(&k).unwrap().usage += usage;
+                        }
+                        None => kept.push(id),
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Checks the change log after `steps` (the last is the present): for every
+/// earlier step, the ids of `changes(its seq)` are exactly those its later
+/// steps changed, entries come in order with ascending ids and reach the
+/// present `seq`; below what was forgotten, `changes` is an error.
+fn check_log<S: Store>(store: &S, steps: &[Step], forgotten: u64) -> Result<(), TestCaseError> {
+    let now = steps.last().unwrap().seq;
+    for (i, step) in steps.iter().enumerate() {
+        let log = store.changes(step.seq);
+        if step.seq < forgotten {
+            let is_forgotten = matches!(
+                &log,
+                Err(Error::ChangesForgotten { after, forgotten: f, .. })
+                    if *after == step.seq && *f == forgotten
+            );
+            prop_assert!(is_forgotten, "changes({}) below {forgotten}", step.seq);
+            continue;
+        }
+        let mut union = BTreeSet::new();
+        let mut last = step.seq;
+        for entry in log.unwrap() {
+            let (seq, ids) = entry.unwrap();
+            prop_assert!(seq > last, "entry {seq} after {last}");
+            last = seq;
+            prop_assert!(!ids.is_empty(), "entry {seq} names no unit");
+            prop_assert!(ids.windows(2).all(|w| w[0] < w[1]), "entry {seq}: {ids:?}");
+            union.extend(ids.into_iter().map(|id| id.0));
+        }
+        prop_assert_eq!(last, now);
+        let want: BTreeSet<u64> = steps[i + 1..]
+            .iter()
+            .flat_map(|s| s.changed.iter().copied())
+            .collect();
+        prop_assert_eq!(union, want, "changes({})", step.seq);
+    }
+    Ok(())
+}
+
 /// Runs `ops` on a store made and remade by `reopen`, checking it against
 /// the model after every step.
 fn run<S: Store>(mut store: S, reopen: impl Fn(S) -> S, ops: &[Op]) -> Result<(), TestCaseError> {
     let mut model: BTreeMap<u64, Model> = BTreeMap::new();
     let mut next_id = 0u64;
     let mut imports = vec![];
+    let mut steps = vec![Step {
+        seq: store.seq().unwrap(),
+        records: BTreeMap::new(),
+        changed: BTreeSet::new(),
+    }];
+    let mut forgotten = 0;
     for op in ops {
+        // Units added and removed within this step.
+        let mut transient = BTreeSet::new();
         match op {
             Op::Put(units) => {
                 let meta = ImportMeta::new("model.tmx", lang("en")).policy(OnDuplicate::KeepBoth);
@@ -116,6 +228,35 @@ fn run<S: Store>(mut store: S, reopen: impl Fn(S) -> S, ops: &[Op]) -> Result<()
                 prop_assert!(store.touch(TuId(id)).unwrap());
                 model.get_mut(&id).unwrap().usage += 1;
             }
+            Op::Dedupe(n) => {
+                let policy = [
+                    OnDuplicate::Merge,
+                    OnDuplicate::Skip,
+                    OnDuplicate::Overwrite,
+                ][n % 3];
+                let before = model.len();
+                let report = store.dedupe(policy).unwrap();
+                dedupe_model(&mut model, policy);
+                prop_assert_eq!(
+                    report.merged + report.removed,
+                    (before - model.len()) as u64
+                );
+            }
+            Op::Abort(units) => {
+                let meta = ImportMeta::new("aborted.tmx", lang("en")).policy(OnDuplicate::KeepBoth);
+                let import = store.begin_import(&meta).unwrap();
+                let tus: Vec<Tu> = units.iter().map(|&(s, t, d)| unit(s, t, d)).collect();
+                store.put_batch(import, tus).unwrap();
+                prop_assert_eq!(store.abort_import(import).unwrap(), units.len() as u64);
+                transient.extend(next_id..next_id + units.len() as u64);
+                next_id += units.len() as u64;
+            }
+            Op::Forget(n) => {
+                let seq = store.seq().unwrap();
+                let through = steps.get(n % (steps.len() + 1)).map_or(seq + 3, |s| s.seq);
+                store.forget_changes(through).unwrap();
+                forgotten = forgotten.max(through.min(seq));
+            }
             Op::Flush => store.flush().unwrap(),
             Op::Reopen => store = reopen(store),
             _ => {}
@@ -137,6 +278,40 @@ fn run<S: Store>(mut store: S, reopen: impl Fn(S) -> S, ops: &[Op]) -> Result<()
             let got = store.get(rec.id).unwrap();
             prop_assert_eq!(got.as_ref(), Some(rec));
         }
+        // `get_many` is `get` one by one, over stored, deleted and unborn
+        // ids given in any order.
+        let mut ids: Vec<TuId> = (0..next_id + 2).rev().map(TuId).collect();
+        ids.push(TuId(0));
+        let one_by_one: Vec<Record> = (0..next_id + 2)
+            .filter_map(|id| store.get(TuId(id)).unwrap())
+            .collect();
+        prop_assert_eq!(store.get_many(&ids).unwrap(), one_by_one);
+        // The change log: what this step changed, then every earlier
+        // step's view of it.
+        let records: BTreeMap<u64, Record> = stored.iter().map(|r| (r.id.0, r.clone())).collect();
+        let last = steps.last().unwrap();
+        let mut changed = transient;
+        for id in records.keys().chain(last.records.keys()) {
+            if records.get(id) != last.records.get(id) {
+                changed.insert(*id);
+            }
+        }
+        let seq = store.seq().unwrap();
+        prop_assert!(seq >= last.seq, "seq went back from {} to {seq}", last.seq);
+        prop_assert_eq!(
+            seq == last.seq,
+            changed.is_empty(),
+            "a step that changed {:?} took seq from {} to {}",
+            &changed,
+            last.seq,
+            seq
+        );
+        steps.push(Step {
+            seq,
+            records,
+            changed,
+        });
+        check_log(&store, &steps, forgotten)?;
         let stats = store.stats().unwrap();
         prop_assert_eq!(stats.units, model.len() as u64);
         let want_de = model.values().filter(|m| m.tu.variants.len() == 3).count() as u64;
