@@ -16,8 +16,13 @@ The types that matter:
 * [`Record`], a stored unit with its provenance and history.
 * [`ImportMeta`] and [`OnDuplicate`], what an import is told.
 
+Every write that changes units also records their ids in a change log, in
+the same atomic step ([`Store::seq`], [`Store::changes`]), so that an index
+kept outside the store can catch up by sequence number.
+
 The on-disk layout is described in `docs/STORE.md`; it carries a format
-version, and a store written by another version is refused with advice.
+version, and a store written by another version is refused with advice: an
+older one is upgraded in place by [`SledStore::upgrade`].
 
 ```
 use tmkit_core::{Lang, Tu};
