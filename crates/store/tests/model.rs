@@ -12,6 +12,11 @@ use tmkit_store::{Error, Filter, ImportMeta, MemStore, OnDuplicate, Record, Sled
 enum Op {
     /// A batch of (source word, target word, third variant?) units.
     Put(Vec<(u8, u8, bool)>),
+    /// The same under the `merge` policy: a unit whose twin (same source,
+    /// same targets) is stored merges into the oldest twin, which stays as
+    /// it was here but for its `changed` time; duplicate candidates are
+    /// loaded and left as they were.
+    PutMerge(Vec<(u8, u8, bool)>),
     /// Delete the n-th live unit (modulo their number).
     Delete(usize),
     /// Delete every unit of the n-th import.
@@ -35,6 +40,7 @@ fn op() -> impl Strategy<Value = Op> {
     let units = || prop::collection::vec((0u8..6, 0u8..6, any::<bool>()), 0..12);
     prop_oneof![
         4 => units().prop_map(Op::Put),
+        2 => units().prop_map(Op::PutMerge),
         2 => any::<usize>().prop_map(Op::Delete),
         1 => any::<usize>().prop_map(Op::DeleteImport),
         1 => any::<usize>().prop_map(Op::Touch),
@@ -199,6 +205,34 @@ fn run<S: Store>(mut store: S, reopen: impl Fn(S) -> S, ops: &[Op]) -> Result<()
                     );
                     next_id += 1;
                 }
+            }
+            Op::PutMerge(units) => {
+                let import = store
+                    .begin_import(&ImportMeta::new("merged.tmx", lang("en")))
+                    .unwrap();
+                imports.push(import);
+                let tus: Vec<Tu> = units.iter().map(|&(s, t, d)| unit(s, t, d)).collect();
+                let report = store.put_batch(import, tus.clone()).unwrap();
+                store.commit_import(import).unwrap();
+                let mut added = 0;
+                for tu in tus {
+                    if !model.values().any(|m| m.tu == tu) {
+                        model.insert(
+                            next_id,
+                            Model {
+                                tu,
+                                import,
+                                usage: 0,
+                            },
+                        );
+                        next_id += 1;
+                        added += 1;
+                    }
+                }
+                prop_assert_eq!(
+                    (report.added, report.merged),
+                    (added, units.len() as u64 - added)
+                );
             }
             Op::Delete(n) if !model.is_empty() => {
                 let id = *model.keys().nth(n % model.len()).unwrap();
