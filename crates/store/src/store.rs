@@ -81,9 +81,12 @@ pub trait Store: Send + Sync {
     fn seq(&self) -> Result<u64>;
     /// The change log after `after`: every write that added, changed or
     /// removed units, as its sequence number and the ids of those units
-    /// (ascending, each once), in sequence order; from `seq() + 1` on
-    /// nothing. A reader that is up to date with sequence number `s` reads
-    /// `changes(s)` to catch up, and [`Store::get_many`] for the units.
+    /// (ascending, each once), in sequence order, up to the last entry
+    /// written. A reader that is up to date with sequence number `s` reads
+    /// `changes(s)` to catch up, and [`Store::get_many`] for the units; it
+    /// is then up to date with the last sequence number it read, which may
+    /// be past a `seq()` read before, as writes applied while it iterates
+    /// come out too.
     ///
     /// [`Error::ChangesForgotten`] when entries after `after` were
     /// forgotten ([`Store::forget_changes`]): the log never gives a gap.
