@@ -4,5 +4,6 @@
 mod cli;
 mod dispatch;
 mod errors;
+mod serve;
 mod store;
 mod util;

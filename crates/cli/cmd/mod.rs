@@ -21,6 +21,7 @@ mod lexicon;
 mod lookup;
 mod pretranslate;
 mod segment;
+mod serve;
 mod stats;
 
 /// The subcommands. Each one's `--help` text is the doc comment of its
@@ -40,6 +41,7 @@ pub enum Command {
     Concordance(concordance::Args),
     Analyze(analyze::Args),
     Pretranslate(pretranslate::Args),
+    Serve(serve::Args),
     /// Measure tmkit on your own data.
     #[command(subcommand)]
     Bench(bench::Bench),
@@ -65,6 +67,7 @@ pub fn run(command: Command) -> Result<ExitCode> {
         Command::Concordance(args) => concordance::run(args),
         Command::Analyze(args) => analyze::run(args),
         Command::Pretranslate(args) => pretranslate::run(args),
+        Command::Serve(args) => serve::run(args),
         Command::Bench(args) => bench::run(args),
         Command::Lexicon(args) => lexicon::run(args),
         Command::AlignScore(args) => align_score::run(args),

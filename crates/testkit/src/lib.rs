@@ -15,6 +15,7 @@ The items that matter:
 * [`xmllint_dtd_errors`], which validates a TMX file against [`tmx_dtd`];
 * [`omegat_translate`], which runs OmegaT on a project whose memory is a
   given TMX file and returns its [`OmegatRun`];
+* [`http`], a minimal HTTP client for the server's tests;
 * [`toml_cases`], the one loader of the behaviour cases that crates keep in
   TOML files of their `testdata/`.
 
@@ -30,11 +31,13 @@ assert!(dtd.ends_with("tmx/spec/tmx14.dtd") && dtd.exists());
 pub use crate::{
     cases::toml_cases,
     clients::{clients_required, have, have_omegat, python, xmllint_dtd_errors},
+    http::Reply,
     omegat::{omegat_translate, OmegatRun},
     paths::{example, repo, tmx_dtd},
 };
 
 mod cases;
 mod clients;
+pub mod http;
 mod omegat;
 mod paths;
