@@ -367,3 +367,65 @@ fn a_slow_request_times_out() {
     let reply = String::from_utf8_lossy(&reply);
     assert!(reply.starts_with("HTTP/1.1 408"), "{reply}");
 }
+
+#[test]
+fn scorer_chars_qualities_are_translate_toolkits() {
+    let python = tmkit_testkit::python();
+    if !tmkit_testkit::have(
+        "translate-toolkit",
+        std::process::Command::new(&python).args(["-c", "import translate.search.lshtein"]),
+    ) {
+        return;
+    }
+    let s = start(Config::default());
+    let mut pairs = Vec::new();
+    for query in [
+        "Le chat dort.",
+        "Le chien dort sur le canapé.",
+        "le chat dort sur le canapé",
+        "Entrée/Sortie du systeme",
+        "/usr/bin est un dossier !",
+    ] {
+        let target = format!(
+            "/tmserver/fr/en/unit/{}?scorer=chars&max_candidates=30",
+            quote(query)
+        );
+        for (source, quality) in candidates(&s.get(&target)) {
+            pairs.push((query.to_string(), source, quality));
+        }
+    }
+    assert!(pairs.len() >= 6, "{pairs:?}");
+    // translate-toolkit's LevenshteinComparer, as amaGama calls it; its
+    // similarity is a float that tmkit's chars score floors.
+    let script = "import json, math, sys\n\
+        from translate.search.lshtein import LevenshteinComparer\n\
+        c = LevenshteinComparer(1000)\n\
+        print(json.dumps([math.floor(c.similarity(q, s, 0)) for q, s in json.load(sys.stdin)]))";
+    let mut child = std::process::Command::new(&python)
+        .args(["-c", script])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run python");
+    let input: Vec<(&str, &str)> = pairs
+        .iter()
+        .map(|(q, s, _)| (q.as_str(), s.as_str()))
+        .collect();
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().unwrap();
+        stdin
+            .write_all(serde_json::to_string(&input).unwrap().as_bytes())
+            .unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let oracle: Vec<u64> = serde_json::from_slice(&out.stdout).unwrap();
+    let ours: Vec<u64> = pairs.iter().map(|p| p.2).collect();
+    assert_eq!(ours, oracle, "{pairs:?}");
+}
