@@ -75,9 +75,16 @@ impl MemoryArgs {
         &self.pair.tgt_lang
     }
 
-    /// The pair's units in the store, indexed for lookups with `scorer`.
-    pub fn memory<'t>(&self, tm: &'t Tm, scorer: ScorerArg) -> Result<tmkit_engine::Memory<'t>> {
-        Ok(tm.memory(self.src(), self.tgt(), scorer.into())?)
+    /// The pair's units in the store, indexed for lookups with `scorer`:
+    /// read from the store's match index without opening the store.
+    pub fn memory(&self, scorer: ScorerArg) -> Result<tmkit_engine::Memory> {
+        let path = self.store.path()?;
+        Ok(tmkit_engine::Memory::open(
+            &path,
+            self.src(),
+            self.tgt(),
+            scorer.into(),
+        )?)
     }
 }
 

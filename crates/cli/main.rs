@@ -37,6 +37,11 @@ struct Cli {
     command: cmd::Command,
 }
 
+/// Imports and index builds allocate many small strings from two threads;
+/// mimalloc does that several times faster than the system allocator.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     // Waiting for a store is always said; TMKIT_LOG=debug also says when

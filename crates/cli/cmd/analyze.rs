@@ -32,8 +32,7 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<ExitCode> {
     let sentences = args.doc.sentences()?;
-    let tm = args.doc.memory.store.open()?;
-    let memory = args.doc.memory.memory(&tm, args.scorer)?;
+    let memory = args.doc.memory.memory(args.scorer)?;
     let analysis = memory.analyze(sentences.iter().map(|s| s.text.as_str()))?;
     let mut w = out::stdout();
     let rows = analysis.rows();

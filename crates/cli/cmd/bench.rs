@@ -99,17 +99,14 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
 fn lookup(args: LookupArgs) -> Result<ExitCode> {
     let queries = read_queries(&args.queries)?;
     let t0 = Instant::now();
-    let tm = args.memory.store.open()?;
+    let memory = args.memory.memory(args.scorer)?;
     let open = t0.elapsed();
-    let t1 = Instant::now();
-    let memory = args.memory.memory(&tm, args.scorer)?;
-    let build = t1.elapsed();
 
     let (mut search, mut whole) = (Vec::new(), Vec::new());
     let mut hit_queries = 0;
     for q in &queries {
         let t = Instant::now();
-        let hits = memory.hits(q, args.top, args.min, false);
+        let hits = memory.hits(q, args.top, args.min, false)?;
         search.push(t.elapsed());
         let t = Instant::now();
         let matches = memory.lookup(q, args.top, args.min)?;
@@ -125,9 +122,9 @@ fn lookup(args: LookupArgs) -> Result<ExitCode> {
     let mut brute_times = Vec::new();
     for q in queries.iter().take(args.recall_sample) {
         let t = Instant::now();
-        let brute = memory.hits(q, args.top, args.min, true);
+        let brute = memory.hits(q, args.top, args.min, true)?;
         brute_times.push(t.elapsed());
-        let fast = memory.hits(q, args.top, args.min, false);
+        let fast = memory.hits(q, args.top, args.min, false)?;
         let Some(best) = brute.first() else { continue };
         compared += 1;
         let tied: Vec<u64> = brute
@@ -153,7 +150,7 @@ fn lookup(args: LookupArgs) -> Result<ExitCode> {
     if args.json {
         let value = json!({
             "type": "bench_lookup", "units": memory.len(), "queries": queries.len(),
-            "open_ms": ms(open), "index_build_ms": ms(build), "index_bytes": memory.index_bytes(),
+            "open_ms": ms(open), "index_bytes": memory.index_bytes(),
             "search_ms": {"p50": percentile(&search, 0.5), "p95": percentile(&search, 0.95), "p99": percentile(&search, 0.99)},
             "lookup_ms": {"p50": percentile(&whole, 0.5), "p95": percentile(&whole, 0.95), "p99": percentile(&whole, 0.99)},
             "brute_force_ms": {"p50": percentile(&brute_times, 0.5), "p99": percentile(&brute_times, 0.99)},
@@ -162,11 +159,10 @@ fn lookup(args: LookupArgs) -> Result<ExitCode> {
         out::json_line(&mut w, &value)?;
     } else {
         writeln!(w, "units indexed:   {}", memory.len())?;
-        writeln!(w, "open store:      {:.1} ms", ms(open))?;
         writeln!(
             w,
-            "build index:     {:.1} ms ({:.1} MiB)",
-            ms(build),
+            "open index:      {:.1} ms ({:.1} MiB of segments)",
+            ms(open),
             memory.index_bytes() as f64 / 1_048_576.0
         )?;
         writeln!(

@@ -67,10 +67,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
             bail!("nothing to look up: give a sentence, or --file FILE with one query per line")
         }
     };
-    let tm = args.memory.store.open()?;
     let memory = args
         .memory
-        .memory(&tm, args.scorer)?
+        .memory(args.scorer)?
         .brute_force(args.brute_force);
     let mut w = out::stdout();
     let mut any = false;

@@ -44,8 +44,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let store = args.doc.memory.store.path()?;
     let mut w = args.output.open(Some(&store))?;
     let name = w.name().to_path_buf();
-    let tm = tmkit_engine::Tm::open(&store)?;
-    let memory = args.doc.memory.memory(&tm, ScorerArg::Tmkit)?;
+    let memory = args.doc.memory.memory(ScorerArg::Tmkit)?;
     let mut filled = Vec::new();
     let mut total = 0;
     for sentence in sentences {

@@ -39,6 +39,19 @@ pub enum Error {
     /// The segmenter could not be built.
     #[error(transparent)]
     Segment(#[from] tmkit_segment::Error),
+    /// A segment of the match index could not be read or written.
+    #[error(transparent)]
+    Fuzzy(#[from] tmkit_fuzzy::Error),
+    /// The match index on disk cannot be used as it is. It is derived from
+    /// the store: opening the store for writing, or `tmkit upgrade`,
+    /// rebuilds it.
+    #[error("{}: damaged match index ({problem}); `tmkit upgrade --db STORE` rebuilds it", path.display())]
+    Index {
+        /// The index file.
+        path: PathBuf,
+        /// What is wrong with it.
+        problem: String,
+    },
 }
 
 impl Error {

@@ -190,7 +190,7 @@ impl Tm {
                 } else {
                     // Importing the file again from the start: what the
                     // interrupted import stored would be stored twice.
-                    let removed = self.store()?.abort_import(info.id)?;
+                    let removed = self.write(true, |s| s.abort_import(info.id))?;
                     summary.warnings.push(format!(
                         "{}: import #{} of this file was interrupted after {} units; its {removed} \
                          new units were removed before importing the file again (--resume goes \
@@ -290,14 +290,14 @@ impl Tm {
         if let Err(e) = ran {
             // The store failed: undo what this import stored, if it can.
             if let Some(id) = import {
-                let _ = self.store().map(|s| s.abort_import(id));
+                let _ = self.write(true, |s| s.abort_import(id));
             }
             return Err(e);
         }
         if let Some(message) = fatal {
             summary.errors.push(message.clone());
             if let Some(id) = import {
-                self.store()?.abort_import(id)?;
+                self.write(true, |s| s.abort_import(id))?;
             }
             summary.imported = 0;
             summary.languages.clear();
@@ -307,7 +307,7 @@ impl Tm {
         }
         store_units(&mut batch, &mut import, src_lang.as_ref(), &mut summary)?;
         if let Some(id) = import {
-            self.store()?.commit_import(id)?;
+            self.write(true, |s| s.commit_import(id))?;
         }
         Ok(summary)
     }
@@ -360,7 +360,7 @@ impl Tm {
         // import spend 2.2 s waiting for the disk instead of 0.9 s (here);
         // sled flushes on its own every 500 ms, and the import flushes when it
         // commits.
-        let report = self.store()?.put_batch(id, units)?;
+        let report = self.write(false, |s| s.put_batch(id, units))?;
         for (i, reason) in &report.rejected {
             if let Some(langs) = counts.get_mut(*i) {
                 langs.clear();

@@ -48,6 +48,7 @@ pub use crate::{
     error::{Error, Result},
     export::{write_tmx, ExportFormat, Exported},
     import::{ImportOptions, ImportSummary, Progress},
+    index::{IndexFigures, INDEX_FORMAT_VERSION},
     lexicon::{lexicon_path, read_dictionary},
     lookup::{ConcordanceMatch, Match, Memory},
     serving::Announcement,
@@ -66,6 +67,7 @@ mod align;
 mod error;
 mod export;
 mod import;
+mod index;
 mod lexicon;
 mod lookup;
 mod serving;

@@ -1,42 +1,47 @@
 //! Lookups: the fuzzy index over one language pair, matches with their
 //! explanations, and concordance search.
 
+use std::{path::Path, sync::Arc};
+
 use serde::Serialize;
 use tmkit_core::{Lang, TuId};
-use tmkit_fuzzy::{Analysis, Concordance, Explanation, Index, IndexBuilder, Scorer};
+use tmkit_fuzzy::{Analysis, Concordance, Explanation, Scorer, Segment};
 use tmkit_store::Store;
 
-use crate::{align::CONFIDENCE_PROP, Result, Tm};
+use crate::{
+    index::{self, LoadedSet},
+    Error, Result, Tm,
+};
 
 impl Tm {
-    /// Loads the sources of the pair into a fuzzy index.
-    ///
-    /// For `chars`, the postings serve exact matches only (`min_indexed`
-    /// 100) and other thresholds scan the sources: every text shares common
-    /// letters, so a search over character postings reads more postings than
-    /// there are sources and scans them anyway, while postings for threshold
-    /// 50 took 4.6 GiB and 29 s to build at 1.65M units (docs/BENCHMARKS.md).
-    pub fn memory(&self, src: &Lang, tgt: &Lang, scorer: Scorer) -> Result<Memory<'_>> {
-        let min_indexed = if scorer == Scorer::Chars { 100 } else { 50 };
-        let mut index = IndexBuilder::new()
-            .scorer(scorer)
-            .min_indexed(min_indexed)
-            .build()
-            // Both thresholds are valid; the builder's only error is one out
-            // of 1..=100.
-            .unwrap_or_else(|_| Index::new(scorer));
-        for source in self.store()?.sources(src, tgt)? {
-            let (id, text) = source?;
-            index.add(id.0, &text);
-        }
-        index.build();
-        Ok(Memory {
-            tm: self,
-            index,
-            src: src.clone(),
-            tgt: tgt.clone(),
-            brute_force: false,
-        })
+    /// The units of the pair `src` → `tgt` as the match index holds them,
+    /// for lookups with `scorer`. The index is stored with the units: this
+    /// reads it where it lies (milliseconds), after catching it up with the
+    /// store; only a language direction or scorer never looked up before
+    /// is built, once, from the units.
+    pub fn memory(&self, src: &Lang, tgt: &Lang, scorer: Scorer) -> Result<Memory> {
+        let store = self.store()?;
+        let sets = self.with_index(&store, |index| {
+            index.catch_up(&*store, true)?;
+            if let Err(missing) = index.snapshot().sets_for(src, tgt, scorer) {
+                index.build_sets(&*store, &missing)?;
+            }
+            index
+                .snapshot()
+                .sets_for(src, tgt, scorer)
+                .map_err(|missing| {
+                    Error::Usage(format!(
+                        "{}: the match index has no set for {} after building it",
+                        self.path.display(),
+                        missing
+                            .iter()
+                            .map(|k| format!("{} → {} ({})", k.src, k.tgt, k.scorer))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ))
+                })
+        })?;
+        Ok(Memory::new(sets, src, tgt))
     }
 
     /// The units of the pair whose source or target holds `text`'s words, best
@@ -87,13 +92,52 @@ impl Tm {
     }
 }
 
-/// The units of one language pair, indexed for lookups.
-pub struct Memory<'tm> {
-    tm: &'tm Tm,
-    index: Index,
+/// The units of one language pair, indexed for lookups: a view of the
+/// match index at one moment, which later writes do not change. It owns
+/// what it reads (memory-mapped segments): it can outlive the [`Tm`] and be
+/// shared between threads.
+pub struct Memory {
+    sets: Vec<Arc<LoadedSet>>,
     src: Lang,
     tgt: Lang,
     brute_force: bool,
+}
+
+impl Memory {
+    pub(crate) fn new(sets: Vec<Arc<LoadedSet>>, src: &Lang, tgt: &Lang) -> Memory {
+        Memory {
+            sets,
+            src: src.clone(),
+            tgt: tgt.clone(),
+            brute_force: false,
+        }
+    }
+
+    /// The units of the pair in the store in `path`, read from its match
+    /// index without opening the store: any number of processes look up at
+    /// once, while another imports (they see the units indexed so far).
+    /// Only when the index cannot answer alone (a store without one yet, a
+    /// direction or scorer never looked up, an index its writer left behind
+    /// in a crash) is the store opened, waiting its turn, to bring the
+    /// index up to date first.
+    pub fn open(path: &Path, src: &Lang, tgt: &Lang, scorer: Scorer) -> Result<Memory> {
+        if !index::abandoned(path) {
+            if let Ok(Some(snapshot)) = index::read_snapshot(path) {
+                if let Ok(sets) = snapshot.sets_for(src, tgt, scorer) {
+                    return Ok(Memory::new(sets, src, tgt));
+                }
+            }
+        }
+        Tm::open(path)?.memory(src, tgt, scorer)
+    }
+}
+
+/// A record found in the index, with its texts.
+struct Found {
+    hit: tmkit_fuzzy::Hit,
+    source: String,
+    target: String,
+    confidence: Option<f64>,
 }
 
 /// A unit found by [`Tm::concordance`].
@@ -137,15 +181,20 @@ pub struct Match {
     pub explanation: Explanation,
 }
 
-impl Memory<'_> {
+impl Memory {
+    /// The language pair looked up, as asked.
+    pub fn pair(&self) -> (&Lang, &Lang) {
+        (&self.src, &self.tgt)
+    }
+
     /// How many sources are indexed.
     pub fn len(&self) -> usize {
-        self.index.len()
+        self.sets.iter().map(|s| s.live as usize).sum()
     }
 
     /// Whether no source is indexed.
     pub fn is_empty(&self) -> bool {
-        self.index.len() == 0
+        self.len() == 0
     }
 
     /// Look up by scanning every source instead of using the index (for
@@ -155,9 +204,9 @@ impl Memory<'_> {
         self
     }
 
-    /// An estimate of the index's memory, in bytes.
+    /// The size of the index segments read, in bytes (on disk, mapped).
     pub fn index_bytes(&self) -> usize {
-        self.index.memory_bytes()
+        self.sets.iter().map(|s| s.bytes()).sum()
     }
 
     /// The raw index hits for `query`: by the index, or by a full scan.
@@ -167,12 +216,50 @@ impl Memory<'_> {
         top: usize,
         min: u8,
         brute_force: bool,
-    ) -> Vec<tmkit_fuzzy::Hit> {
-        if brute_force {
-            self.index.brute_force(query, top, min)
-        } else {
-            self.index.search(query, top, min)
+    ) -> Result<Vec<tmkit_fuzzy::Hit>> {
+        Ok(self
+            .found(query, top, min, brute_force)?
+            .into_iter()
+            .map(|f| f.hit)
+            .collect())
+    }
+
+    /// The best `top` records scoring at least `min`, over every set of the
+    /// pair. Each set answers its own best `top` exactly; a unit in two
+    /// sets (a unit with `en-GB` and `en-US` variants, looked up into `en`)
+    /// is kept once, with its best score: every unit of the overall best
+    /// `top` is among the best `top` of each set that holds it.
+    fn found(&self, query: &str, top: usize, min: u8, brute_force: bool) -> Result<Vec<Found>> {
+        let mut all = Vec::new();
+        for set in &self.sets {
+            let live = |i: usize, key: u64| set.is_live(i, key);
+            let hits = if brute_force {
+                Segment::brute_force_all(&set.segments, query, top, min, &live)?
+            } else {
+                Segment::search_all(&set.segments, query, top, min, &live)?
+            };
+            all.extend(hits.into_iter().map(|h| {
+                let (target, confidence) = index::split_payload(h.payload);
+                Found {
+                    hit: h.hit,
+                    source: h.source.to_string(),
+                    target,
+                    confidence,
+                }
+            }));
         }
+        if self.sets.len() > 1 {
+            all.sort_by(|a, b| {
+                b.hit
+                    .score
+                    .cmp(&a.hit.score)
+                    .then(a.hit.key.cmp(&b.hit.key))
+            });
+            let mut seen = std::collections::HashSet::new();
+            all.retain(|f| seen.insert(f.hit.key));
+            all.truncate(top);
+        }
+        Ok(all)
     }
 
     /// Classifies each sentence by its best match, as CAT tools' analysis
@@ -197,22 +284,17 @@ impl Memory<'_> {
         }
         let mut want = top;
         loop {
-            let hits = self.hits(query, want, min, self.brute_force);
+            let hits = self.found(query, want, min, self.brute_force)?;
             let exhausted = hits.len() < want;
-            let floor = hits.last().map(|h| h.score);
+            let floor = hits.last().map(|h| h.hit.score);
             let mut matches = Vec::with_capacity(hits.len());
-            for hit in hits {
-                let Some(record) = self.tm.store()?.get(TuId(hit.key))? else {
-                    continue;
-                };
-                let tu = &record.tu;
-                let text = |lang| {
-                    tu.variant(lang)
-                        .map(|v| v.seg.plain_text())
-                        .unwrap_or_default()
-                };
-                let (source, target) = (text(&self.src), text(&self.tgt));
-                let align_confidence = tu.prop(CONFIDENCE_PROP).and_then(|c| c.parse::<f64>().ok());
+            for found in hits {
+                let Found {
+                    hit,
+                    source,
+                    target,
+                    confidence: align_confidence,
+                } = found;
                 let align_penalty = align_confidence.map_or(0, confidence_penalty);
                 let score = hit.score.saturating_sub(align_penalty);
                 if score < min {
@@ -220,7 +302,7 @@ impl Memory<'_> {
                 }
                 let substituted = tmkit_fuzzy::substitute_placeables(query, &source, &target);
                 matches.push(Match {
-                    id: record.id,
+                    id: TuId(hit.key),
                     score,
                     source,
                     target,

@@ -45,6 +45,24 @@ pub enum Event {
         /// The store.
         path: PathBuf,
     },
+    /// The match index is being built from the store's units (once, for a
+    /// store that has none, or for a language direction or scorer not
+    /// looked up before).
+    Indexing {
+        /// The store.
+        path: PathBuf,
+        /// Why it is built.
+        why: String,
+        /// Units in the store.
+        units: u64,
+    },
+    /// A store written by an earlier tmkit was upgraded in place.
+    Upgraded {
+        /// The store.
+        path: PathBuf,
+        /// The format version it had.
+        from: u32,
+    },
     /// An import's units so far are on disk: a crash from here on keeps
     /// them, and `--resume` goes on after them (told only to a verbose
     /// observer, for which each batch is flushed before it is told).
@@ -66,6 +84,17 @@ impl fmt::Display for Event {
                 "waiting for {} to close the store {}…",
                 pid.map_or("another process".to_string(), |p| format!("process {p}")),
                 path.display()
+            ),
+            Event::Indexing { path, why, units } => write!(
+                f,
+                "building the match index of {} ({units} units: {why}); later lookups open it in milliseconds…",
+                path.display()
+            ),
+            Event::Upgraded { path, from } => write!(
+                f,
+                "upgraded the store {} from format version {from} to {}",
+                path.display(),
+                tmkit_store::FORMAT_VERSION
             ),
             Event::Opened { path } => write!(
                 f,
@@ -109,7 +138,11 @@ pub(crate) fn verbose() -> bool {
 /// Tells the observer, if any, of `event` (verbose ones only when wanted).
 pub(crate) fn notify(event: Event) {
     if let Some(o) = OBSERVER.get() {
-        if o.verbose || matches!(event, Event::Waiting { .. }) {
+        let always = matches!(
+            event,
+            Event::Waiting { .. } | Event::Indexing { .. } | Event::Upgraded { .. }
+        );
+        if o.verbose || always {
             (o.notify)(&event);
         }
     }

@@ -3,7 +3,7 @@
 
 use std::{
     path::{Path, PathBuf},
-    sync::{RwLock, RwLockReadGuard},
+    sync::{Mutex, RwLock, RwLockReadGuard},
 };
 
 use tmkit_core::{Lang, Tu};
@@ -13,7 +13,11 @@ use tmkit_store::{
 };
 use tmkit_tmx::{TmxWriter, WriteOptions};
 
-use crate::{sharing, Error, Result};
+use crate::{
+    index::{IndexFigures, IndexState},
+    sharing::{self, Event},
+    Error, Result,
+};
 
 /// Writes the units `salvage` hands over as TMX with markup to `w`, its
 /// header's source language that of the first unit.
@@ -68,6 +72,9 @@ pub struct Tm {
     /// `None` only while an import has stepped aside for another process.
     pub(crate) store: RwLock<Option<SledStore>>,
     pub(crate) path: PathBuf,
+    /// The match index, loaded (and caught up with the store) when first
+    /// needed; `None` before, and while an import has stepped aside.
+    index: Mutex<Option<IndexState>>,
     /// Held while this process uses a store another process is importing
     /// into (dropped after the store, so the importer waits for the close).
     _ticket: Option<sharing::Ticket>,
@@ -109,12 +116,103 @@ impl Tm {
     }
 
     fn open_with(path: &Path, open: fn(&Path) -> tmkit_store::Result<SledStore>) -> Result<Tm> {
-        let (store, ticket) = sharing::open_shared(path, open, false)?;
+        let (store, ticket) = match sharing::open_shared(path, open, false) {
+            // A store of an earlier tmkit is upgraded once, in place, and
+            // said so.
+            Err(Error::Store(tmkit_store::Error::FormatVersion {
+                found, expected, ..
+            })) if found < expected => {
+                Tm::upgrade_store(path)?;
+                sharing::open_shared(path, open, false)?
+            }
+            opened => opened?,
+        };
         Ok(Tm {
             store: RwLock::new(Some(store)),
             path: path.to_path_buf(),
+            index: Mutex::new(None),
             _ticket: ticket,
         })
+    }
+
+    /// Upgrades the store in `path` if an earlier tmkit wrote it; says so.
+    fn upgrade_store(path: &Path) -> Result<Option<u32>> {
+        let from = match SledStore::upgrade(path)? {
+            tmkit_store::Upgrade::Upgraded { from } => Some(from),
+            _ => None,
+        };
+        if let Some(from) = from {
+            sharing::notify(Event::Upgraded {
+                path: path.to_path_buf(),
+                from,
+            });
+        }
+        Ok(from)
+    }
+
+    /// Brings the store in `path` to this tmkit's format (a store written
+    /// by an earlier one is upgraded in place) and its match index up to
+    /// date (built when there is none, rebuilt when it is damaged); returns
+    /// the format version it was upgraded from, if it was, and the index's
+    /// figures. Opening a store does the same when needed: this does it
+    /// ahead, once, for `tmkit upgrade`.
+    pub fn upgrade(path: &Path) -> Result<(Option<u32>, IndexFigures)> {
+        let from = match sharing::open_shared(path, SledStore::open_existing, false) {
+            Err(Error::Store(tmkit_store::Error::FormatVersion {
+                found, expected, ..
+            })) if found < expected => Tm::upgrade_store(path)?,
+            Ok(_) => None,
+            Err(e) => return Err(e),
+        };
+        let tm = Tm::open(path)?;
+        let figures = tm.index_figures()?;
+        Ok((from, figures))
+    }
+
+    /// Runs `f` on the match index, loading it first (which catches it up
+    /// with the store). When `f` fails, the index is dropped from memory:
+    /// the next use reads it from disk and catches up from the store's log.
+    pub(crate) fn with_index<T>(
+        &self,
+        store: &SledStore,
+        f: impl FnOnce(&mut IndexState) -> Result<T>,
+    ) -> Result<T> {
+        let mut slot = self.index.lock().unwrap_or_else(|e| e.into_inner());
+        let index = match slot.as_mut() {
+            Some(index) => index,
+            None => slot.insert(IndexState::open(&self.path, store)?),
+        };
+        let out = f(index);
+        if out.is_err() {
+            *slot = None;
+        }
+        out
+    }
+
+    /// Runs `f`, a write to the store, keeping the match index in step: the
+    /// index is marked stale first (a process that finds the mark with no
+    /// writer alive catches it up), and catches up from the store's log
+    /// after, written out when `flush` (else when enough is pending).
+    pub(crate) fn write<T>(
+        &self,
+        flush: bool,
+        f: impl FnOnce(&SledStore) -> tmkit_store::Result<T>,
+    ) -> Result<T> {
+        let store = self.store()?;
+        self.with_index(&store, |index| {
+            index.mark()?;
+            let out = f(&store);
+            let caught = index.catch_up(&*store, flush);
+            let out = out?;
+            caught?;
+            Ok(out)
+        })
+    }
+
+    /// The size of the match index.
+    pub fn index_figures(&self) -> Result<IndexFigures> {
+        let store = self.store()?;
+        self.with_index(&store, |index| Ok(index.figures()))
     }
 
     /// The open store.
@@ -134,6 +232,16 @@ impl Tm {
     pub(crate) fn step_aside_if_asked(&self) -> Result<()> {
         if !sharing::readers_waiting(&self.path) {
             return Ok(());
+        }
+        // The index is written out, so that the process taking the store
+        // finds it current, and read again after: that process may change it.
+        {
+            let store = self.store()?;
+            let mut slot = self.index.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(index) = slot.as_mut() {
+                index.catch_up(&*store, true)?;
+            }
+            *slot = None;
         }
         {
             let mut slot = self.store.write().unwrap_or_else(|e| e.into_inner());
@@ -159,14 +267,14 @@ impl Tm {
         let import = self
             .store()?
             .begin_import(&ImportMeta::new(source, src_lang.clone()))?;
-        match self.store()?.put_batch(import, units) {
+        match self.write(false, |s| s.put_batch(import, units)) {
             Ok(report) => {
-                self.store()?.commit_import(import)?;
+                self.write(true, |s| s.commit_import(import))?;
                 Ok(report)
             }
             Err(err) => {
-                self.store()?.abort_import(import)?;
-                Err(err.into())
+                self.write(true, |s| s.abort_import(import))?;
+                Err(err)
             }
         }
     }
@@ -188,8 +296,18 @@ impl Tm {
     /// Checks the store's integrity; empty when it is sound. Damaged data
     /// that sled cannot read is a fault ([`Fault::Unreadable`]) that says
     /// how many units can still be saved with [`Tm::salvage`].
+    /// A sound store's match index is then checked against its units
+    /// (after catching up with the store's log, as any opening does).
     pub fn check(&self) -> Result<Vec<Fault>> {
-        Ok(self.store()?.check()?)
+        let store = self.store()?;
+        let faults = store.check()?;
+        if !faults.is_empty() {
+            return Ok(faults);
+        }
+        self.with_index(&store, |index| {
+            index.catch_up(&*store, true)?;
+            index.verify(&*store)
+        })
     }
 
     /// Writes every unit that can still be read from the store in `path` to
@@ -228,12 +346,24 @@ impl Tm {
     /// Deletes the units `filter` selects; returns how many.
     pub fn delete(&self, filter: &Filter) -> Result<u64> {
         let _writer = sharing::lock_writer(&self.path)?;
-        Ok(self.store()?.delete(filter)?)
+        self.write(true, |s| s.delete(filter))
     }
 
     /// Applies a duplicate policy to the units already stored.
     pub fn dedupe(&self, policy: OnDuplicate) -> Result<DedupeReport> {
         let _writer = sharing::lock_writer(&self.path)?;
-        Ok(self.store()?.dedupe(policy)?)
+        self.write(true, |s| s.dedupe(policy))
+    }
+}
+
+impl Drop for Tm {
+    /// Writes out what the match index has pending (an error leaves it to
+    /// the next opening, which catches up from the store's log).
+    fn drop(&mut self) {
+        let Ok(store) = self.store() else { return };
+        let mut slot = self.index.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(index) = slot.as_mut() {
+            let _ = index.catch_up(&*store, true);
+        }
     }
 }

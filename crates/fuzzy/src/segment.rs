@@ -623,6 +623,33 @@ impl Segment {
         (*self.data).as_ref().len()
     }
 
+    /// Record `r` (`0..len()`): its key, source text and payload, in the
+    /// order the records were added.
+    pub fn record(&self, r: usize) -> Result<(u64, &str, &[u8])> {
+        let v = self.view()?;
+        let key = v.key(r).map_err(|e| self.damaged(e))?;
+        let text = v.record_text(r).map_err(|e| self.damaged(e))?;
+        Ok((key, text, self.payload_of(r)?))
+    }
+
+    /// The number of the record with `key`, for a segment whose records
+    /// were added in ascending key order (a binary search: on another
+    /// segment it may miss).
+    pub fn find_key(&self, key: u64) -> Result<Option<usize>> {
+        let v = self.view()?;
+        let (mut lo, mut hi) = (0, self.records);
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            let k = v.key(mid).map_err(|e| self.damaged(e))?;
+            match k.cmp(&key) {
+                std::cmp::Ordering::Less => lo = mid + 1,
+                std::cmp::Ordering::Greater => hi = mid,
+                std::cmp::Ordering::Equal => return Ok(Some(mid)),
+            }
+        }
+        Ok(None)
+    }
+
     /// The payload of record `r`.
     fn payload_of(&self, r: usize) -> Result<&[u8]> {
         let ends = self.payload_end()?;
