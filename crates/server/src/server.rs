@@ -43,6 +43,9 @@ pub struct Config {
     /// Longest time a request may take, body included, before it is
     /// answered 408.
     pub timeout: Duration,
+    /// Longest time a client may take to send a request's headers (a
+    /// connection left idle counts too), after which it is closed.
+    pub header_timeout: Duration,
     /// Threads that run the engine's calls (lookups, writes).
     pub workers: usize,
 }
@@ -56,6 +59,7 @@ impl Default for Config {
             max_query: 4096,
             max_batch: 1000,
             timeout: Duration::from_secs(30),
+            header_timeout: Duration::from_secs(10),
             workers: std::thread::available_parallelism().map_or(2, |n| n.get().max(2)),
         }
     }
@@ -154,9 +158,8 @@ impl Server {
                         () = stop => {}
                     }
                 };
-                axum::serve(listener, app)
-                    .with_graceful_shutdown(shutdown)
-                    .await
+                serve(listener, app, config.header_timeout, shutdown).await;
+                Ok(())
             });
             // Drops the tasks left (none after a graceful shutdown) and with
             // them the last handles on the pool, so that the workers end.
@@ -170,6 +173,48 @@ impl Server {
             source,
         })
     }
+}
+
+/// Serves `app` over HTTP/1.1 on each connection `listener` accepts until
+/// `shutdown` completes; then accepts no more, and returns once the
+/// requests in progress are answered (idle connections are closed).
+///
+/// hyper's own loop rather than `axum::serve`, which sets no timer: without
+/// one, a client that never finishes its headers holds its connection
+/// forever.
+async fn serve(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    header_timeout: Duration,
+    shutdown: impl Future<Output = ()>,
+) {
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(header_timeout);
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let Ok((stream, _)) = accepted else {
+                    // Out of file descriptors, or a connection reset before
+                    // it was accepted: let others close before trying again.
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                };
+                let service = hyper_util::service::TowerToHyperService::new(app.clone());
+                let connection = http.serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+                let connection = graceful.watch(connection);
+                tokio::spawn(async move {
+                    // A client gone or too slow: nothing to answer.
+                    let _ = connection.await;
+                });
+            }
+            () = &mut shutdown => break,
+        }
+    }
+    drop(listener);
+    graceful.shutdown().await;
 }
 
 /// SIGTERM and SIGINT, listened for from [`Server::bind`] on.

@@ -429,3 +429,25 @@ fn scorer_chars_qualities_are_translate_toolkits() {
     let ours: Vec<u64> = pairs.iter().map(|p| p.2).collect();
     assert_eq!(ours, oracle, "{pairs:?}");
 }
+
+#[test]
+fn a_client_that_never_finishes_its_headers_is_cut_off() {
+    let s = start(Config {
+        header_timeout: Duration::from_millis(200),
+        ..Config::default()
+    });
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(s.addr).unwrap();
+    stream
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        .unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let mut reply = Vec::new();
+    // Ends (the server closed the connection) long before the read timeout.
+    let read = stream.read_to_end(&mut reply);
+    assert!(read.is_ok(), "{read:?}");
+    let reply = String::from_utf8_lossy(&reply);
+    assert!(!reply.contains("200 OK"), "{reply}");
+}
