@@ -281,26 +281,35 @@ fn holding_import(dir: &Dir) -> (Child, Receiver<String>) {
 }
 
 #[test]
-fn issue11_lookups_wait_their_turn_instead_of_being_refused() {
+fn issue11_readers_of_the_store_wait_their_turn_and_lookups_do_not_wait_at_all() {
     let dir = Dir::new();
     dir.tsv_store("Bonjour le monde.\tHello world.\n");
     let (mut import, _) = holding_import(&dir);
-    // Two lookups started together, while another process has the store.
+    // Two lookups started together while another process has the store:
+    // they read the match index, not the store, and answer at once.
     let lookup = [&["lookup", "--json", "Bonjour le monde."][..], &TM].concat();
-    let readers: Vec<_> = (0..2).map(|_| start(&dir, &lookup)).collect();
+    for _ in 0..2 {
+        let out = dir.tmkit(&lookup);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        assert!(!out.stderr.contains("waiting"), "{}", out.stderr);
+        assert_eq!(out.json()["matches"][0]["score"], 100, "{}", out.stdout);
+    }
+    // Two readers of the store itself wait their turn.
+    let stats = ["stats", "--json", "--db", "tm"];
+    let readers: Vec<_> = (0..2).map(|_| start(&dir, &stats)).collect();
     for (_, lines) in &readers {
-        wait_for(lines, "the lookup waiting", |l| {
+        wait_for(lines, "the reader waiting", |l| {
             l.contains("waiting for process") && l.contains("to close the store")
         });
     }
-    // The import reads its line and ends; both lookups then answer.
+    // The import reads its line and ends; both readers then answer.
     std::fs::write(dir.path("slow.tsv"), "Il pleut.\tIt rains.\n").unwrap();
     assert!(import.wait().unwrap().success());
     for (child, _) in readers {
         let out = child.wait_with_output().unwrap();
         assert!(out.status.success(), "{out:?}");
         let answer: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        assert_eq!(answer["matches"][0]["score"], 100, "{answer}");
+        assert_eq!(answer["units"], 2, "{answer}");
     }
     assert_eq!(dir.units("tm"), 2);
 }
