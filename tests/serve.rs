@@ -3,9 +3,10 @@
 //! SIGTERM stops it cleanly.
 
 use std::{
-    io::{BufRead, BufReader, Read},
-    net::SocketAddr,
+    io::{BufRead, BufReader, Read, Write},
+    net::{SocketAddr, TcpStream},
     process::{Child, ChildStderr, Command},
+    time::{Duration, Instant},
 };
 
 use serde_json::{json, Value};
@@ -32,7 +33,13 @@ impl Serving {
     /// Starts `tmkit serve --db tm --addr 127.0.0.1:0` and waits until it
     /// says where it listens.
     fn start(dir: &Dir) -> Serving {
-        let mut child = dir.spawn(&["serve", "--db", "tm", "--addr", "127.0.0.1:0"]);
+        Serving::start_with(dir, &[])
+    }
+
+    /// As [`Serving::start`], with `extra` arguments.
+    fn start_with(dir: &Dir, extra: &[&str]) -> Serving {
+        let args = [&["serve", "--db", "tm", "--addr", "127.0.0.1:0"][..], extra].concat();
+        let mut child = dir.spawn(&args);
         let stderr = BufReader::new(child.stderr.take().expect("piped stderr"));
         // Dropped (the child killed and waited for) if it never listens.
         let mut serving = Serving {
@@ -57,12 +64,24 @@ impl Serving {
         }
     }
 
+    /// Sends `signal` (`TERM`, `KILL`) to the server.
+    fn signal(&self, signal: &str) {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill")
+            .args([&format!("-{signal}"), &pid])
+            .status();
+        assert!(sent.is_ok_and(|s| s.success()), "kill -{signal} {pid}");
+    }
+
     /// Sends SIGTERM and waits for the exit; returns the exit code and the
     /// rest of stderr.
-    fn terminate(mut self) -> (Option<i32>, String) {
-        let pid = self.child.id().to_string();
-        let killed = Command::new("kill").args(["-TERM", &pid]).status();
-        assert!(killed.is_ok_and(|s| s.success()), "kill -TERM {pid}");
+    fn terminate(self) -> (Option<i32>, String) {
+        self.signal("TERM");
+        self.wait()
+    }
+
+    /// Waits for the exit; returns the exit code and the rest of stderr.
+    fn wait(mut self) -> (Option<i32>, String) {
         let mut rest = String::new();
         let _ = self.stderr.read_to_string(&mut rest);
         let status = self.child.wait().expect("wait for tmkit serve");
@@ -156,4 +175,77 @@ fn issue13_serve_stops_cleanly_on_sigterm_and_other_commands_name_it() {
     assert!(!announced.exists());
     dir.tmkit(&["check", "--db", "tm"]).ok();
     assert_eq!(dir.units("tm"), 5);
+}
+
+const TOKEN: &str = "0123456789abcdef-serve-test";
+
+#[test]
+fn issue13_a_write_in_progress_at_sigterm_is_finished_and_stored() {
+    let dir = Dir::new();
+    dir.tsv_store(PAIRS);
+    dir.write("token", format!("{TOKEN}\n"));
+    let server = Serving::start_with(&dir, &["--token-file", "token"]);
+    let body = json!({"src_lang": "fr", "tgt_lang": "en", "units": [{"source": "Bonsoir.", "target": "Good evening."}]})
+        .to_string();
+    let (head, tail) = body.split_at(10);
+    let mut stream = TcpStream::connect(server.addr).unwrap();
+    write!(
+        stream,
+        "POST /api/tmkit/v1/units HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {TOKEN}\r\n\
+         Content-Type: application/json\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{head}",
+        body.len()
+    )
+    .unwrap();
+    stream.flush().unwrap();
+    // The request is under way: the server waits for the rest of its body.
+    // SIGTERM; once the server accepts no more connections it is stopping.
+    server.signal("TERM");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while TcpStream::connect(server.addr).is_ok() {
+        assert!(
+            Instant::now() < deadline,
+            "still accepting 60 s after SIGTERM"
+        );
+    }
+    stream.write_all(tail.as_bytes()).unwrap();
+    let mut reply = String::new();
+    stream.read_to_string(&mut reply).unwrap();
+    assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
+    assert!(reply.contains("\"added\":1"), "{reply}");
+    let (code, said) = server.wait();
+    assert_eq!(code, Some(0), "{said}");
+    dir.tmkit(&["check", "--db", "tm"]).ok();
+    assert_eq!(dir.units("tm"), 6);
+}
+
+#[test]
+fn issue13_kill_9_during_a_write_leaves_a_sound_store_and_a_claim_that_is_ignored() {
+    let dir = Dir::new();
+    dir.tsv_store(PAIRS);
+    dir.write("token", format!("{TOKEN}\n"));
+    let server = Serving::start_with(&dir, &["--token-file", "token"]);
+    let units: Vec<Value> = (0..20_000)
+        .map(|i| json!({"source": format!("Phrase numéro {i} du lot."), "target": format!("Sentence number {i} of the batch.")}))
+        .collect();
+    let body = json!({"src_lang": "fr", "tgt_lang": "en", "units": units}).to_string();
+    let mut stream = TcpStream::connect(server.addr).unwrap();
+    write!(
+        stream,
+        "POST /api/tmkit/v1/units HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {TOKEN}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    stream.flush().unwrap();
+    // Whenever the kill lands (reading the body, storing, after), the store
+    // opens sound with the batch whole or absent.
+    server.signal("KILL");
+    let (code, _) = server.wait();
+    assert_eq!(code, None, "killed by a signal");
+    // The killed server's DIR/tmkit.serve is left behind, unlocked: the
+    // next commands neither wait for it nor name it.
+    assert!(dir.path("tm").join("tmkit.serve").exists());
+    dir.tmkit(&["check", "--db", "tm"]).ok();
+    let units = dir.units("tm");
+    assert!(units == 5 || units == 20_005, "{units} units");
 }
