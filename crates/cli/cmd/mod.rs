@@ -23,6 +23,7 @@ mod pretranslate;
 mod segment;
 mod serve;
 mod stats;
+mod upgrade;
 
 /// The subcommands. Each one's `--help` text is the doc comment of its
 /// `Args` struct.
@@ -38,6 +39,7 @@ pub enum Command {
     Check(check::Args),
     Delete(delete::Args),
     Dedupe(dedupe::Args),
+    Upgrade(upgrade::Args),
     Concordance(concordance::Args),
     Analyze(analyze::Args),
     Pretranslate(pretranslate::Args),
@@ -64,6 +66,7 @@ pub fn run(command: Command) -> Result<ExitCode> {
         Command::Check(args) => check::run(args),
         Command::Delete(args) => delete::run(args),
         Command::Dedupe(args) => dedupe::run(args),
+        Command::Upgrade(args) => upgrade::run(args),
         Command::Concordance(args) => concordance::run(args),
         Command::Analyze(args) => analyze::run(args),
         Command::Pretranslate(args) => pretranslate::run(args),

@@ -22,6 +22,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let path = args.report.store.path()?;
     let tm = Tm::open(&path)?;
     let stats = tm.stats()?;
+    let index = tm.index_figures()?;
     let mut w = out::stdout();
     if args.report.json {
         let pairs: serde_json::Map<String, serde_json::Value> = stats
@@ -40,12 +41,23 @@ pub fn run(args: Args) -> Result<ExitCode> {
             })
             .collect();
         let value = json!({"type": "stats", "store": path.display().to_string(), "units": stats.units,
-                           "pairs": pairs, "size_on_disk": stats.size_on_disk, "imports": imports});
+                           "pairs": pairs, "size_on_disk": stats.size_on_disk, "index": index, "imports": imports});
         out::json_line(&mut w, &value)?;
     } else {
         writeln!(w, "store: {}", path.display())?;
         writeln!(w, "units: {}", stats.units)?;
         writeln!(w, "size on disk: {}", human_bytes(stats.size_on_disk))?;
+        match &index {
+            Some(i) => writeln!(
+                w,
+                "match index: {} records in {} segments ({} language pairs and scorers), {}",
+                i.records,
+                i.segments,
+                i.sets,
+                human_bytes(i.bytes)
+            )?,
+            None => writeln!(w, "match index: none yet (built by the first lookup)")?,
+        }
         writeln!(w, "language pairs:")?;
         for ((s, t), n) in &stats.pairs {
             writeln!(w, "  {s} → {t}: {n}")?;

@@ -1124,8 +1124,18 @@ impl IndexState {
     /// Figures for `tmkit stats` and benchmarks: segments, live records,
     /// bytes on disk.
     pub(crate) fn figures(&self) -> IndexFigures {
-        let mut f = IndexFigures::default();
-        for set in &self.snap.sets {
+        self.snap.figures()
+    }
+}
+
+impl Snapshot {
+    /// Figures for `tmkit stats` and benchmarks.
+    pub(crate) fn figures(&self) -> IndexFigures {
+        let mut f = IndexFigures {
+            seq: self.seq,
+            ..IndexFigures::default()
+        };
+        for set in &self.sets {
             f.sets += 1;
             f.segments += set.segments.len();
             f.records += set.live;
@@ -1138,6 +1148,8 @@ impl IndexState {
 /// The size of a store's match index.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct IndexFigures {
+    /// The store's change sequence number the index reflects.
+    pub seq: u64,
     /// Sets (language pair and scorer).
     pub sets: usize,
     /// Segments in all.

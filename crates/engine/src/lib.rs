@@ -61,6 +61,7 @@ pub use tmkit_align::{parse_links, score_links, Aligner, Lexicon, Link, Prf, Sco
 pub use tmkit_fuzzy::{highlight, Analysis, Band, Hit, Scorer, Tally};
 pub use tmkit_store::{
     DedupeReport, Fault, Filter, ImportInfo, ImportState, OnDuplicate, Salvage, Stats,
+    FORMAT_VERSION,
 };
 
 mod align;

@@ -165,7 +165,11 @@ impl Tm {
             Err(e) => return Err(e),
         };
         let tm = Tm::open(path)?;
-        let figures = tm.index_figures()?;
+        let store = tm.store()?;
+        let figures = tm.with_index(&store, |index| {
+            index.catch_up(&*store, true)?;
+            Ok(index.figures())
+        })?;
         Ok((from, figures))
     }
 
@@ -209,10 +213,18 @@ impl Tm {
         })
     }
 
-    /// The size of the match index.
-    pub fn index_figures(&self) -> Result<IndexFigures> {
-        let store = self.store()?;
-        self.with_index(&store, |index| Ok(index.figures()))
+    /// The size of the match index as it is on disk (`None` when there is
+    /// none yet); nothing is built or caught up.
+    pub fn index_figures(&self) -> Result<Option<IndexFigures>> {
+        if let Some(index) = self
+            .index
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+        {
+            return Ok(Some(index.figures()));
+        }
+        Ok(crate::index::read_snapshot(&self.path)?.map(|s| s.figures()))
     }
 
     /// The open store.
