@@ -217,6 +217,12 @@ impl SegmentWriter {
         self.index.is_empty()
     }
 
+    /// Builds the posting tables now rather than when the segment is
+    /// written (which builds them if need be).
+    pub fn build(&mut self) {
+        self.index.build();
+    }
+
     /// Writes the segment to `out` (building the posting tables first if
     /// need be); returns the bytes written.
     pub fn write_to(&self, out: &mut dyn Write) -> std::io::Result<u64> {
@@ -765,3 +771,7 @@ impl Segment {
 #[cfg(test)]
 #[path = "segment_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "segment_golden_tests.rs"]
+mod golden_tests;

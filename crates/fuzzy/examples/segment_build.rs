@@ -1,0 +1,137 @@
+//! What building one index segment costs, step by step, on the real memory
+//! of `../shared/bigtm/`: the work an import with index maintenance does for
+//! every 400,000 units.
+//!
+//! ```text
+//! cargo build --release -p tmkit-fuzzy --example segment_build
+//! target/release/examples/segment_build [--lines 400000] [--runs 3] \
+//!     [--scorer tmkit] [--out target/segment_build.seg]
+//! ```
+//!
+//! Reads the first `--lines` lines of `bigtm.tsv.gz` into memory (not
+//! timed; source: the French text, payload: the English one, key: the line
+//! number), then `--runs` times builds a segment of them and times each
+//! step separately: `add` of every record (tokenizing), the posting tables
+//! (`SegmentWriter::build`), `write_to` a file through a 1 MiB buffer without
+//! syncing it, and `write_file` (temporary name, fsync, rename, directory
+//! fsync: what the engine calls). Prints each run, then the median of each
+//! step and the FNV-1a hash of the segment's bytes, which must not change
+//! when the build gets faster (the format is fixed byte for byte).
+//!
+//! Runs with mimalloc as the allocator, as the `tmkit` binary does.
+
+use std::io::{BufRead, Write};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use tmkit_fuzzy::{IndexBuilder, Scorer, SegmentWriter};
+
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+const SHARED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/bigtm");
+
+type Res<T> = Result<T, Box<dyn std::error::Error>>;
+
+struct Args {
+    lines: usize,
+    runs: usize,
+    scorer: Scorer,
+    out: PathBuf,
+}
+
+fn parse_args() -> Res<Args> {
+    let mut a = Args {
+        lines: 400_000,
+        runs: 3,
+        scorer: Scorer::Tmkit,
+        out: PathBuf::from("target/segment_build.seg"),
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        let value = it.next().ok_or_else(|| format!("{flag} needs a value"))?;
+        match flag.as_str() {
+            "--lines" => a.lines = value.parse()?,
+            "--runs" => a.runs = value.parse()?,
+            "--scorer" => a.scorer = value.parse()?,
+            "--out" => a.out = PathBuf::from(value),
+            _ => return Err(format!("unknown flag {flag}").into()),
+        }
+    }
+    Ok(a)
+}
+
+/// FNV-1a over the file, to compare segments across builds of the code.
+fn fnv(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    })
+}
+
+fn median(mut v: Vec<Duration>) -> f64 {
+    v.sort();
+    v[v.len() / 2].as_secs_f64()
+}
+
+fn main() -> Res<()> {
+    let a = parse_args()?;
+    let file = std::fs::File::open(format!("{SHARED}/bigtm.tsv.gz"))?;
+    let reader = std::io::BufReader::new(flate2::read::GzDecoder::new(file));
+    let mut records: Vec<(String, String)> = Vec::new();
+    for line in reader.lines().take(a.lines) {
+        let line = line?;
+        let mut cols = line.split('\t');
+        let (src, tgt) = (cols.next().unwrap_or(""), cols.next().unwrap_or(""));
+        records.push((src.to_owned(), tgt.to_owned()));
+    }
+    let mut steps: [Vec<Duration>; 4] = Default::default();
+    let mut hash = 0;
+    let mut size = 0;
+    for run in 0..a.runs {
+        let mut w = SegmentWriter::with(IndexBuilder::new().scorer(a.scorer))?;
+        let t = Instant::now();
+        for (i, (src, tgt)) in records.iter().enumerate() {
+            w.add(i as u64, src, tgt.as_bytes());
+        }
+        let add = t.elapsed();
+        let t = Instant::now();
+        w.build();
+        let tables = t.elapsed();
+        let t = Instant::now();
+        let file = std::fs::File::create(&a.out)?;
+        let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
+        w.write_to(&mut out)?;
+        out.flush()?;
+        drop(out);
+        let write = t.elapsed();
+        let t = Instant::now();
+        w.write_file(&a.out)?;
+        let write_sync = t.elapsed();
+        drop(w);
+        let bytes = std::fs::read(&a.out)?;
+        (hash, size) = (fnv(&bytes), bytes.len());
+        println!(
+            "run {run}: add {:.3} s, tables {:.3} s, write (no fsync) {:.3} s, \
+             write_file (fsync) {:.3} s",
+            add.as_secs_f64(),
+            tables.as_secs_f64(),
+            write.as_secs_f64(),
+            write_sync.as_secs_f64()
+        );
+        for (s, d) in steps.iter_mut().zip([add, tables, write, write_sync]) {
+            s.push(d);
+        }
+    }
+    let [add, tables, write, write_sync] = steps.map(median);
+    println!(
+        "{} records, {} runs, medians: add {add:.3} s, tables {tables:.3} s, \
+         write (no fsync) {write:.3} s, write_file (fsync) {write_sync:.3} s; \
+         add + tables + write_file {:.3} s = {:.0} records/s",
+        records.len(),
+        a.runs,
+        add + tables + write_sync,
+        records.len() as f64 / (add + tables + write_sync)
+    );
+    println!("segment {size} bytes, FNV-1a {hash:016x}");
+    Ok(())
+}
