@@ -12,6 +12,7 @@ use axum::{
 use serde::Deserialize;
 use serde_json::json;
 use tmkit_core::Lang;
+use tmkit_engine::{ImportOptions, ImportSummary, OnDuplicate};
 
 use crate::server::{problem, scorer, App, Problem};
 
@@ -24,6 +25,7 @@ pub(crate) fn routes() -> Router<App> {
         .route("/stats", get(stats))
         .route("/units", post(add_units))
         .route("/units/{id}", delete(delete_unit))
+        .route("/import", post(import))
 }
 
 async fn openapi() -> Response {
@@ -255,4 +257,89 @@ async fn delete_unit(
         Ok(Json(json!({ "deleted": deleted })).into_response())
     };
     run.await
+}
+
+#[derive(Debug, Deserialize)]
+struct ImportQuery {
+    name: String,
+    src_lang: Option<String>,
+    tgt_lang: Option<String>,
+    on_duplicate: Option<String>,
+    strict: Option<bool>,
+}
+
+/// Imports the body, a TMX or TSV file, as `tmkit import --json` does:
+/// needs the token. 200 with the summary when every unit was imported, 422
+/// with it when some were skipped or none could be (`tmkit import`'s exit
+/// code 2).
+async fn import(
+    State(app): State<App>,
+    headers: HeaderMap,
+    query: Result<Query<ImportQuery>, axum::extract::rejection::QueryRejection>,
+    body: axum::body::Bytes,
+) -> Result<Response, Problem> {
+    app.authorize(&headers)?;
+    let Query(q) = query.map_err(|e| {
+        problem(
+            StatusCode::BAD_REQUEST,
+            &format!(
+                "{}; expected ?name=FILE.tmx[&src_lang=fr&tgt_lang=en&on_duplicate=merge&strict=false]",
+                e.body_text()
+            ),
+        )
+    })?;
+    let optional = |field, tag: &Option<String>| tag.as_deref().map(|t| lang(field, t)).transpose();
+    let opts = ImportOptions {
+        src_lang: optional("src_lang", &q.src_lang)?,
+        tgt_lang: optional("tgt_lang", &q.tgt_lang)?,
+        on_duplicate: match q.on_duplicate.as_deref() {
+            None => OnDuplicate::Merge,
+            Some(name) => OnDuplicate::from_name(name).ok_or_else(|| {
+                problem(
+                    StatusCode::BAD_REQUEST,
+                    &format!("on_duplicate {name:?}: expected merge, keep-both, overwrite or skip"),
+                )
+            })?,
+        },
+        strict: q.strict.unwrap_or(false),
+        ..Default::default()
+    };
+    let summary = import_body(&app, &q.name, body, opts).await?;
+    let status = summary_status(&summary);
+    let mut value = serde_json::to_value(&summary).unwrap_or_default();
+    value["type"] = json!("summary");
+    Ok((status, Json(value)).into_response())
+}
+
+/// Imports `body` as the file `name` (a bare file name: its extension
+/// tells the format).
+pub(crate) async fn import_body(
+    app: &App,
+    name: &str,
+    body: axum::body::Bytes,
+    opts: ImportOptions,
+) -> Result<ImportSummary, Problem> {
+    let bare = !name.is_empty()
+        && name.len() <= 255
+        && !name.starts_with('.')
+        && !name.contains(['/', '\\', '\0']);
+    if !bare {
+        return Err(problem(
+            StatusCode::BAD_REQUEST,
+            &format!("file name {name:?}: expected a bare file name such as memory.tmx or pairs.tsv (its extension tells the format)"),
+        ));
+    }
+    let name = name.to_string();
+    app.engine(move |engine| engine.import(&name, &body, &opts))
+        .await
+}
+
+/// 200 when every unit of an import went in, else 422 (`tmkit import`
+/// exits 2).
+pub(crate) fn summary_status(summary: &ImportSummary) -> StatusCode {
+    if summary.fatal.is_none() && summary.skipped == 0 {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    }
 }

@@ -22,7 +22,7 @@ use std::{
 
 use serde::Serialize;
 use tmkit_core::{Lang, Tu};
-use tmkit_engine::{ConcordanceMatch, Filter, Match, Scorer, Tm};
+use tmkit_engine::{ConcordanceMatch, Filter, ImportOptions, ImportSummary, Match, Scorer, Tm};
 
 /// A job for the workers: a call on the engine, answered through a channel
 /// it carries.
@@ -232,6 +232,41 @@ impl<'tm> Engine<'tm> {
             merged: report.merged + report.replaced,
             rejected: report.rejected,
         })
+    }
+
+    /// Imports `body`, the contents of a TMX or TSV file called `name` (a
+    /// bare file name, whose extension tells the format as it does for
+    /// `tmkit import`), as `tmkit import` imports a file: the same summary,
+    /// soft errors and all. The body is written to a temporary directory
+    /// first (the engine reads files); the summary names the file `name`.
+    pub(crate) fn import(
+        &self,
+        name: &str,
+        body: &[u8],
+        opts: &ImportOptions,
+    ) -> tmkit_engine::Result<ImportSummary> {
+        let io = |path: &std::path::Path, op| {
+            let path = path.to_path_buf();
+            move |source| tmkit_engine::Error::Io { path, op, source }
+        };
+        let scratch = std::env::temp_dir();
+        let dir = tempfile::Builder::new()
+            .prefix("tmkit-serve-")
+            .tempdir_in(&scratch)
+            .map_err(io(&scratch, "create a temporary directory in"))?;
+        let path = dir.path().join(name);
+        std::fs::write(&path, body).map_err(io(&path, "write"))?;
+        let summary = self.tm.import_file(&path, opts, &mut |_| {});
+        self.written();
+        let mut summary = summary?;
+        // Messages name the temporary file: name the client's instead.
+        let temporary = path.display().to_string();
+        let rename = |text: &mut String| *text = text.replace(&temporary, name);
+        rename(&mut summary.file);
+        summary.errors.iter_mut().for_each(rename);
+        summary.warnings.iter_mut().for_each(rename);
+        summary.fatal.iter_mut().for_each(rename);
+        Ok(summary)
     }
 
     /// Deletes the units with these ids; returns how many were deleted.

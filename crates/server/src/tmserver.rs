@@ -31,7 +31,10 @@ pub(crate) fn routes() -> Router<App> {
             "/{slang}/{tlang}/unit/{*text}",
             get(lookup).post(write).put(write),
         )
-        .route("/{slang}/{tlang}/store/{*name}", post(add_store))
+        .route(
+            "/{slang}/{tlang}/store/{*name}",
+            post(add_store).put(upload_store),
+        )
 }
 
 /// amaGama's lowest similarity: lower values given are raised to it.
@@ -259,6 +262,34 @@ async fn add_store(
     body: Body<Vec<Unit>>,
 ) -> Reply {
     store_units(app, &slang, &tlang, &name, headers, body.map(|Json(u)| u)).await
+}
+
+/// Imports a file sent as the body (TMX, or TSV by its name), once the
+/// token is checked: `added N units from NAME`, 200 when every unit went
+/// in, else 422 with the import's errors.
+async fn upload_store(
+    State(app): State<App>,
+    Path((slang, tlang, name)): Path<(String, String, String)>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Reply {
+    app.authorize(&headers)?;
+    let (src, tgt) = pair(&slang, &tlang)?;
+    // The last part of the store's name is the file's.
+    let file = name.rsplit('/').next().unwrap_or(&name);
+    let opts = tmkit_engine::ImportOptions {
+        src_lang: Some(src),
+        tgt_lang: Some(tgt),
+        ..Default::default()
+    };
+    let summary = crate::api::import_body(&app, file, body, opts).await?;
+    let status = crate::api::summary_status(&summary);
+    let mut text = format!("added {} units from {name}\n", summary.imported);
+    for error in summary.fatal.iter().chain(&summary.errors) {
+        text.push_str(error);
+        text.push('\n');
+    }
+    Ok((status, text).into_response())
 }
 
 /// Stores units sent by a client, once its token is checked.

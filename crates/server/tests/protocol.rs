@@ -451,3 +451,130 @@ fn a_client_that_never_finishes_its_headers_is_cut_off() {
     let reply = String::from_utf8_lossy(&reply);
     assert!(!reply.contains("200 OK"), "{reply}");
 }
+
+/// A TMX document with `units` (French, English), then `extra` as written.
+fn tmx(units: &[(&str, &str)], extra: &str) -> String {
+    let mut out = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<tmx version=\"1.4\"><header creationtool=\"test\" \
+         creationtoolversion=\"1\" datatype=\"plaintext\" segtype=\"sentence\" adminlang=\"en\" srclang=\"fr\" \
+         o-tmf=\"test\"/><body>\n",
+    );
+    for (fr, en) in units {
+        out.push_str(&format!(
+            "<tu><tuv xml:lang=\"fr\"><seg>{fr}</seg></tuv><tuv xml:lang=\"en\"><seg>{en}</seg></tuv></tu>\n"
+        ));
+    }
+    out.push_str(extra);
+    out.push_str("</body></tmx>\n");
+    out
+}
+
+#[test]
+fn a_file_imported_through_the_api_reports_as_tmkit_import_does() {
+    let s = start(Config {
+        token: Some(TOKEN.into()),
+        ..Config::default()
+    });
+    let night = tmx(
+        &[
+            ("Bonne nuit.", "Good night."),
+            ("À demain.", "See you tomorrow."),
+        ],
+        "",
+    );
+    let reply = s.send("POST", "/api/tmkit/v1/import?name=night.tmx", None, &night);
+    assert_eq!(reply.status, 401);
+    let reply = s.send(
+        "POST",
+        "/api/tmkit/v1/import?name=night.tmx",
+        Some(TOKEN),
+        &night,
+    );
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let summary = reply.json();
+    assert_eq!(summary["type"], "summary");
+    assert_eq!(summary["file"], "night.tmx");
+    assert_eq!(
+        (summary["tus"].as_u64(), summary["imported"].as_u64()),
+        (Some(2), Some(2))
+    );
+    assert_eq!(
+        candidates(&s.get(&format!("/tmserver/fr/en/unit/{}", quote("À demain.")))),
+        vec![("À demain.".into(), 100)]
+    );
+
+    // A unit without its source variant is skipped and reported where it is.
+    let broken = tmx(
+        &[("Bonjour.", "Hello.")],
+        "<tu><tuv xml:lang=\"en\"><seg>Alone</seg></tuv></tu>\n",
+    );
+    let reply = s.send(
+        "POST",
+        "/api/tmkit/v1/import?name=broken.tmx",
+        Some(TOKEN),
+        &broken,
+    );
+    assert_eq!(reply.status, 422, "{}", reply.body);
+    let summary = reply.json();
+    assert_eq!(
+        (summary["imported"].as_u64(), summary["skipped"].as_u64()),
+        (Some(1), Some(1))
+    );
+    let error = summary["errors"][0].as_str().unwrap();
+    assert!(error.starts_with("broken.tmx:4:"), "{error}");
+    assert!(!reply.body.contains("tmkit-serve-"), "{}", reply.body);
+
+    let reply = s.send(
+        "POST",
+        "/api/tmkit/v1/import?name=cut.tmx",
+        Some(TOKEN),
+        "<tmx version=\"1.4\"><body>",
+    );
+    assert_eq!(reply.status, 422, "{}", reply.body);
+    assert!(
+        reply.json()["fatal"]
+            .as_str()
+            .unwrap()
+            .starts_with("cut.tmx"),
+        "{}",
+        reply.body
+    );
+
+    for name in ["../up.tmx", "a%2Fb.tmx", ".hidden.tmx"] {
+        let reply = s.send(
+            "POST",
+            &format!("/api/tmkit/v1/import?name={name}"),
+            Some(TOKEN),
+            &night,
+        );
+        assert_eq!(reply.status, 400, "{name}: {}", reply.body);
+        assert!(reply.body.contains("bare file name"), "{}", reply.body);
+    }
+}
+
+#[test]
+fn a_tmx_put_to_a_tmserver_store_is_imported() {
+    let s = start(Config {
+        token: Some(TOKEN.into()),
+        ..Config::default()
+    });
+    let body = tmx(
+        &[
+            ("Bonne nuit.", "Good night."),
+            ("À demain.", "See you tomorrow."),
+        ],
+        "",
+    );
+    let reply = s.send(
+        "PUT",
+        "/tmserver/fr/en/store/project/night.tmx",
+        Some(TOKEN),
+        &body,
+    );
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(reply.body, "added 2 units from project/night.tmx\n");
+    assert_eq!(
+        candidates(&s.get("/tmserver/fr/en/unit/Bonne%20nuit."))[0].1,
+        100
+    );
+}

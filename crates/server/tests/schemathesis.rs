@@ -1,7 +1,7 @@
 //! schemathesis (PyPI) against tmkit's API and its OpenAPI document: every
 //! operation fed generated requests, valid and not, checked for server
 //! errors, answers that break the document, and valid requests refused.
-//! Runs when `TMKIT_SCHEMATHESIS` (set by `.ci/run` to its venv's `st`)
+//! (`/import` aside: a generated body is no TMX file.) Runs when `TMKIT_SCHEMATHESIS` (set by `.ci/run` to its venv's `st`)
 //! runs; skipped otherwise, unless `TMKIT_REQUIRE_CLIENTS=1`.
 
 mod support;
@@ -32,6 +32,9 @@ fn schemathesis_finds_no_failure_in_the_tmkit_api() {
         .args(["run", &format!("{base}/openapi.json"), "--url", &base])
         .args(["--header", &format!("Authorization: Bearer {TOKEN}")])
         .args(["--checks", "all", "--max-examples", "50", "--seed", "1"])
+        // A generated body is no TMX, so a valid request to /import is
+        // answered 422 by design: protocol.rs tests it with real files.
+        .args(["--exclude-path", "/import"])
         .output()
         .expect("run schemathesis");
     let stdout = String::from_utf8_lossy(&out.stdout);
