@@ -425,6 +425,52 @@ pub(crate) fn read_snapshot(store_dir: &Path) -> Result<Option<Arc<Snapshot>>> {
     Err(last.unwrap_or_else(|| damaged(&dir, "unreadable")))
 }
 
+/// Segment files to build for one set, and what they change in it.
+struct Build {
+    key: SetKey,
+    scorer: Scorer,
+    /// The files, each for the next `records` records.
+    files: Vec<SegmentEntry>,
+    /// Key, source text, payload; ascending keys.
+    records: Vec<(u64, String, Vec<u8>)>,
+    /// Every key staged, and whether it is in the set now.
+    changes: Vec<(u64, bool)>,
+}
+
+impl Build {
+    fn write(&self, dir: &Path) -> Result<()> {
+        let mut at = 0;
+        for e in &self.files {
+            let chunk = &self.records[at..at + e.records as usize];
+            at += e.records as usize;
+            let records = chunk.iter().map(|(k, t, p)| (*k, t.as_str(), p.as_slice()));
+            write_segment(self.scorer, records, &dir.join(&e.file))?;
+        }
+        Ok(())
+    }
+}
+
+/// Writes one segment file.
+fn write_segment<'r>(
+    scorer: Scorer,
+    records: impl Iterator<Item = (u64, &'r str, &'r [u8])>,
+    path: &Path,
+) -> Result<()> {
+    let mut w = SegmentWriter::with(builder(scorer))?;
+    for (key, text, payload) in records {
+        w.add(key, text, payload);
+    }
+    Ok(w.write_file(path)?)
+}
+
+/// Segments being built on another thread during an import.
+struct Building {
+    handle: std::thread::JoinHandle<(Vec<Build>, Result<()>)>,
+    /// The keys each set's build changes: staging must know that they are
+    /// in the set although no segment of the snapshot holds them yet.
+    keys: HashMap<SetKey, std::collections::HashSet<u64>>,
+}
+
 /// Per key: the record to write (source text, payload), or `None` when the
 /// key left the set.
 type Staged = BTreeMap<u64, Option<(String, Vec<u8>)>>;
@@ -447,6 +493,8 @@ pub(crate) struct IndexState {
     /// Records per segment at most ([`SEGMENT_RECORDS`]; less in tests, to
     /// exercise merging).
     cap: usize,
+    /// Segments being built in the background, if any.
+    building: Option<Building>,
 }
 
 impl IndexState {
@@ -471,6 +519,7 @@ impl IndexState {
             pending_seq: 0,
             marked: false,
             cap,
+            building: None,
         };
         let seq = store.seq()?;
         match load(&dir, &HashMap::new()) {
@@ -619,10 +668,16 @@ impl IndexState {
                 if placed.get(&id.0).is_some_and(|p| p.contains(key)) || !wanted(key) {
                     continue;
                 }
-                let on_disk = match self.snap.sets.iter().find(|s| &s.key == key) {
-                    Some(s) => !s.holders(id.0)?.is_empty(),
-                    None => false,
-                };
+                let building = self
+                    .building
+                    .as_ref()
+                    .and_then(|b| b.keys.get(key))
+                    .is_some_and(|keys| keys.contains(&id.0));
+                let on_disk = building
+                    || match self.snap.sets.iter().find(|s| &s.key == key) {
+                        Some(s) => !s.holders(id.0)?.is_empty(),
+                        None => false,
+                    };
                 let set = self.pending.entry(key.clone()).or_default();
                 if on_disk || set.contains_key(&id.0) {
                     set.insert(id.0, None);
@@ -643,47 +698,144 @@ impl IndexState {
         (format!("{gen:08}.{ext}"), gen)
     }
 
-    /// Writes `records` (ascending keys) as segments of at most
-    /// [`SEGMENT_RECORDS`]; returns their entries and opened segments.
+    /// Writes `records` (ascending keys) as segments of at most the cap;
+    /// returns their entries and opened segments.
     fn write_segments(
         &mut self,
         scorer: Scorer,
         records: &[(u64, &str, &[u8])],
     ) -> Result<Vec<(SegmentEntry, Segment)>> {
-        let mut out = Vec::new();
-        // Equal parts of at most the cap.
-        let parts = records.len().div_ceil(self.cap).max(1);
-        for chunk in records.chunks(records.len().div_ceil(parts).max(1)) {
-            let mut w = SegmentWriter::with(builder(scorer))?;
-            for (key, text, payload) in chunk {
-                w.add(*key, text, payload);
-            }
-            let (file, gen) = self.file_name("seg");
-            let path = self.dir.join(&file);
-            w.write_file(&path)?;
-            let segment = Segment::open_file(&path)?;
-            out.push((
-                SegmentEntry {
-                    file,
-                    gen,
-                    records: chunk.len() as u64,
-                },
-                segment,
-            ));
+        let files = self.plan_files(records.len());
+        let mut out = Vec::with_capacity(files.len());
+        let mut at = 0;
+        for e in files {
+            let chunk = &records[at..at + e.records as usize];
+            at += e.records as usize;
+            let path = self.dir.join(&e.file);
+            write_segment(scorer, chunk.iter().copied(), &path)?;
+            out.push((e, Segment::open_file(&path)?));
         }
         Ok(out)
+    }
+
+    /// Names the segment files for `n` records: equal parts of at most the
+    /// cap.
+    fn plan_files(&mut self, n: usize) -> Vec<SegmentEntry> {
+        if n == 0 {
+            return Vec::new();
+        }
+        let parts = n.div_ceil(self.cap);
+        let size = n.div_ceil(parts);
+        let mut files = Vec::with_capacity(parts);
+        let mut left = n;
+        while left > 0 {
+            let records = left.min(size);
+            left -= records;
+            let (file, gen) = self.file_name("seg");
+            files.push(SegmentEntry {
+                file,
+                gen,
+                records: records as u64,
+            });
+        }
+        files
+    }
+
+    /// Takes what is pending as segment files to build, set by set.
+    fn prepare(&mut self) -> Result<Vec<Build>> {
+        let pending = std::mem::take(&mut self.pending);
+        self.pending_records = 0;
+        let mut builds = Vec::with_capacity(pending.len());
+        for (key, staged) in pending {
+            let scorer = scorer_of(&key.scorer)?;
+            let mut changes = Vec::with_capacity(staged.len());
+            let mut records = Vec::with_capacity(staged.len());
+            for (k, e) in staged {
+                changes.push((k, e.is_some()));
+                if let Some((text, payload)) = e {
+                    records.push((k, text, payload));
+                }
+            }
+            let files = self.plan_files(records.len());
+            builds.push(Build {
+                key,
+                scorer,
+                files,
+                records,
+                changes,
+            });
+        }
+        Ok(builds)
+    }
+
+    /// Waits for the segments being built in the background, and puts them
+    /// in the index.
+    fn finish_building(&mut self) -> Result<()> {
+        let Some(job) = self.building.take() else {
+            return Ok(());
+        };
+        let (builds, written) = job
+            .handle
+            .join()
+            .map_err(|_| damaged(&self.dir, "building a segment stopped on an internal error"))?;
+        written?;
+        self.install(builds)
     }
 
     /// Writes what is pending into new segments and deletions; with
     /// `manifest`, writes the manifest too (the index then reflects the
     /// store up to the pending sequence number) and lets the store forget
-    /// the changes it no longer needs.
+    /// the changes it no longer needs. Without, during an import, the
+    /// segments are built on another thread while the import goes on (at
+    /// most one such build at a time).
     fn write_pending(&mut self, store: &dyn Store, manifest: bool) -> Result<()> {
-        let pending = std::mem::take(&mut self.pending);
-        self.pending_records = 0;
+        self.finish_building()?;
+        let builds = self.prepare()?;
+        if manifest || builds.iter().all(|b| b.records.is_empty()) {
+            for b in &builds {
+                b.write(&self.dir)?;
+            }
+            self.install(builds)?;
+        } else {
+            let keys = builds
+                .iter()
+                .map(|b| (b.key.clone(), b.changes.iter().map(|c| c.0).collect()))
+                .collect();
+            let dir = self.dir.clone();
+            let handle = std::thread::Builder::new()
+                .name("tmkit-index".into())
+                .spawn(move || {
+                    let written = builds.iter().try_for_each(|b| b.write(&dir));
+                    (builds, written)
+                })
+                .map_err(io(&self.dir, "start a thread to build the index of"))?;
+            self.building = Some(Building { handle, keys });
+        }
+        if manifest {
+            self.manifest.seq = self.pending_seq;
+            self.snap = Arc::new(Snapshot {
+                seq: self.pending_seq,
+                pairs: self.snap.pairs.clone(),
+                sets: self.snap.sets.clone(),
+            });
+            self.write_manifest(store)?;
+        }
+        Ok(())
+    }
+
+    /// Puts built segments in the index: their sets, the deletions they
+    /// make (a key now in a new segment, or gone, is deleted from older
+    /// ones), merges.
+    fn install(&mut self, builds: Vec<Build>) -> Result<()> {
         let mut sets: Vec<Arc<LoadedSet>> = self.snap.sets.clone();
-        for (key, changes) in pending {
-            let scorer = scorer_of(&key.scorer)?;
+        for build in builds {
+            let Build {
+                key,
+                scorer,
+                files,
+                records,
+                changes,
+            } = build;
             let at = match self.manifest.sets.iter().position(|s| s.key == key) {
                 Some(at) => at,
                 None => {
@@ -697,17 +849,17 @@ impl IndexState {
                     self.manifest.sets.len() - 1
                 }
             };
+            let mut written = Vec::with_capacity(files.len());
+            for e in files {
+                let segment = Segment::open_file(&self.dir.join(&e.file))?;
+                written.push((e, segment));
+            }
             let old = sets[at].clone();
             let mut deleted: HashMap<u64, u64> = (*old.deleted).clone();
             let mut live = old.live as i64;
-            let adds: Vec<(u64, &str, &[u8])> = changes
-                .iter()
-                .filter_map(|(k, e)| e.as_ref().map(|(t, p)| (*k, t.as_str(), p.as_slice())))
-                .collect();
-            let written = self.write_segments(scorer, &adds)?;
-            // Where each added key now lives: chunks are key ranges.
+            // Where each added key now lives: files are key ranges.
             let gen_of = |k: u64| {
-                let at = adds.partition_point(|(a, _, _)| *a < k);
+                let at = records.partition_point(|r| r.0 < k);
                 let mut end = 0;
                 for (e, _) in &written {
                     end += e.records as usize;
@@ -717,19 +869,20 @@ impl IndexState {
                 }
                 0
             };
-            for (&k, e) in &changes {
+            for &(k, now_live) in &changes {
                 let holders = old.holders(k)?;
                 let was_live = match deleted.get(&k) {
                     Some(&g) => g != 0,
                     None => !holders.is_empty(),
                 };
-                live += i64::from(e.is_some()) - i64::from(was_live);
+                live += i64::from(now_live) - i64::from(was_live);
                 if holders.is_empty() {
                     deleted.remove(&k);
                 } else {
-                    deleted.insert(k, if e.is_some() { gen_of(k) } else { 0 });
+                    deleted.insert(k, if now_live { gen_of(k) } else { 0 });
                 }
             }
+            drop(records);
             let mut entry = self.manifest.sets[at].clone();
             let mut segments = old.segments.clone();
             let mut gens = old.gens.clone();
@@ -763,18 +916,10 @@ impl IndexState {
             sets[at] = Arc::new(set);
         }
         self.snap = Arc::new(Snapshot {
-            seq: if manifest {
-                self.pending_seq
-            } else {
-                self.snap.seq
-            },
+            seq: self.snap.seq,
             pairs: self.manifest.pairs.clone(),
             sets,
         });
-        if manifest {
-            self.manifest.seq = self.pending_seq;
-            self.write_manifest(store)?;
-        }
         Ok(())
     }
 
@@ -905,6 +1050,10 @@ impl IndexState {
     /// Builds the index again from every unit of the store: the sets it
     /// had, and the import direction of every unit.
     pub(crate) fn rebuild(&mut self, store: &dyn Store, why: &str) -> Result<()> {
+        // What was being built is built again.
+        if let Some(job) = self.building.take() {
+            let _ = job.handle.join();
+        }
         let keep: BTreeSet<SetKey> = self.manifest.sets.iter().map(|s| s.key.clone()).collect();
         let next_file = self.manifest.next_file;
         self.manifest = Manifest::empty();
