@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 
 use serde::Serialize;
 
-use crate::score::{Explanation, Parsed, Scorer, Unit};
+use crate::score::{each_unit, Explanation, Parsed, Scorer, UnitRef};
 use crate::search::{
     bucket, items, min_overlap, query_units, set_bit, Found, Posting, TableView, View,
 };
@@ -77,6 +77,63 @@ impl Hasher for Fx {
 
 pub(crate) type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<Fx>>;
 
+/// The units of an index, numbered in order of first appearance.
+///
+/// Words are keyed by `str`, so that a word already seen is found from the
+/// slice of the text it was read from, without a `String` per occurrence:
+/// with a map keyed by the owned unit, every word of every imported unit was
+/// allocated (and lowercased into a second allocation) to be looked up.
+#[derive(Clone, Default)]
+pub(crate) struct Vocab {
+    strs: FxMap<Box<str>, u32>,
+    chars: FxMap<char, u32>,
+    num: Option<u32>,
+    ph: Option<u32>,
+}
+
+impl Vocab {
+    /// How many units.
+    pub(crate) fn len(&self) -> usize {
+        self.strs.len()
+            + self.chars.len()
+            + usize::from(self.num.is_some())
+            + usize::from(self.ph.is_some())
+    }
+
+    /// The number of unit `u`, if it was seen.
+    pub(crate) fn get(&self, u: UnitRef<'_>) -> Option<u32> {
+        match u {
+            UnitRef::Str(s) => self.strs.get(s).copied(),
+            UnitRef::Num => self.num,
+            UnitRef::Ph => self.ph,
+            UnitRef::Char(c) => self.chars.get(&c).copied(),
+        }
+    }
+
+    /// The number of unit `u`, the next one if it is new.
+    fn intern(&mut self, u: UnitRef<'_>) -> u32 {
+        let next = u32::try_from(self.len()).unwrap_or(u32::MAX);
+        match u {
+            UnitRef::Str(s) => match self.strs.get(s) {
+                Some(&id) => id,
+                None => *self.strs.entry(s.into()).or_insert(next),
+            },
+            UnitRef::Num => *self.num.get_or_insert(next),
+            UnitRef::Ph => *self.ph.get_or_insert(next),
+            UnitRef::Char(c) => *self.chars.entry(c).or_insert(next),
+        }
+    }
+
+    /// Every unit with its number, in no particular order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (UnitRef<'_>, u32)> {
+        let strs = self.strs.iter().map(|(s, &id)| (UnitRef::Str(s), id));
+        let chars = self.chars.iter().map(|(&c, &id)| (UnitRef::Char(c), id));
+        let num = self.num.map(|id| (UnitRef::Num, id));
+        let ph = self.ph.map(|id| (UnitRef::Ph, id));
+        strs.chain(chars).chain(num).chain(ph)
+    }
+}
+
 /// Configures an [`Index`].
 #[derive(Clone, Copy, Debug)]
 pub struct IndexBuilder {
@@ -142,7 +199,7 @@ pub struct Index {
     pub(crate) scorer: Scorer,
     pub(crate) min_indexed: u8,
     /// Unit → its number, in order of first appearance.
-    pub(crate) vocab: FxMap<Unit, u32>,
+    pub(crate) vocab: Vocab,
     pub(crate) keys: Vec<u64>,
     pub(crate) texts: String,
     /// Record → end of its text in `texts`.
@@ -181,7 +238,7 @@ impl Default for Index {
         Index {
             scorer: Scorer::Tmkit,
             min_indexed: 50,
-            vocab: FxMap::default(),
+            vocab: Vocab::default(),
             keys: Vec::new(),
             texts: String::new(),
             text_end: Vec::new(),
@@ -248,12 +305,8 @@ impl Index {
     /// report them as given.
     pub fn add(&mut self, key: u64, text: &str) {
         self.tables = OnceLock::new();
-        let parsed = Parsed::new(self.scorer, text);
-        for u in parsed.units {
-            let next = u32::try_from(self.vocab.len()).unwrap_or(u32::MAX);
-            let id = *self.vocab.entry(u).or_insert(next);
-            self.units.push(id);
-        }
+        let (vocab, units) = (&mut self.vocab, &mut self.units);
+        each_unit(self.scorer, text, |u| units.push(vocab.intern(u)));
         self.unit_end.push(self.units.len() as u64);
         self.texts.push_str(text);
         self.text_end.push(self.texts.len() as u64);
@@ -269,9 +322,9 @@ impl Index {
     pub fn memory_bytes(&self) -> usize {
         let vocab: usize = self
             .vocab
-            .keys()
-            .map(|u| match u {
-                Unit::Str(s) => s.len() + 40,
+            .iter()
+            .map(|(u, _)| match u {
+                UnitRef::Str(s) => s.len() + 40,
                 _ => 40,
             })
             .sum();
@@ -426,7 +479,7 @@ impl Index {
 
     /// The query's units as record unit numbers.
     pub(crate) fn query_units(&self, q: &Parsed) -> Vec<u32> {
-        query_units(q, |u| self.vocab.get(u).copied())
+        query_units(q, |u| self.vocab.get(u.as_ref()))
     }
 
     /// The best `top` hits scoring at least `min`, best first (score

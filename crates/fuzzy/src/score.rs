@@ -1,11 +1,12 @@
 //! The scorers and the explanation of a score.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use serde::Serialize;
 
 use crate::lev::{script, Step};
-use crate::token::{join, tokenize, Token, TokenKind};
+use crate::token::{join, scan, tokenize, Token, TokenKind};
 
 /// Which scoring function to use.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]
@@ -76,6 +77,128 @@ pub(crate) enum Unit {
     Char(char),
 }
 
+impl Unit {
+    /// The unit, borrowed.
+    pub(crate) fn as_ref(&self) -> UnitRef<'_> {
+        match self {
+            Unit::Str(s) => UnitRef::Str(s),
+            Unit::Num => UnitRef::Num,
+            Unit::Ph => UnitRef::Ph,
+            Unit::Char(c) => UnitRef::Char(*c),
+        }
+    }
+}
+
+/// A [`Unit`] borrowed from the text it was found in: the index looks its
+/// units up in its vocabulary in this form and allocates only for a unit it
+/// has not seen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum UnitRef<'a> {
+    /// [`Unit::Str`].
+    Str(&'a str),
+    /// [`Unit::Num`].
+    Num,
+    /// [`Unit::Ph`].
+    Ph,
+    /// [`Unit::Char`].
+    Char(char),
+}
+
+impl UnitRef<'_> {
+    /// The unit, owned.
+    pub(crate) fn to_unit(self) -> Unit {
+        match self {
+            UnitRef::Str(s) => Unit::Str(s.into()),
+            UnitRef::Num => Unit::Num,
+            UnitRef::Ph => Unit::Ph,
+            UnitRef::Char(c) => Unit::Char(c),
+        }
+    }
+}
+
+/// `s` lowercased, as `str::to_lowercase` does it, borrowed when that
+/// changes nothing (most words of a memory are lowercase already): every
+/// character is its own lowercase then, so no context rule (the final
+/// sigma) applies either.
+fn lowercase(s: &str) -> Cow<'_, str> {
+    let unchanged = if s.is_ascii() {
+        !s.bytes().any(|b| b.is_ascii_uppercase())
+    } else {
+        s.chars().all(|c| {
+            let mut l = c.to_lowercase();
+            l.next() == Some(c) && l.next().is_none()
+        })
+    };
+    if unchanged {
+        Cow::Borrowed(s)
+    } else {
+        Cow::Owned(s.to_lowercase())
+    }
+}
+
+/// The units of a text for the word scorers (`tmkit`, `omegat`), from its
+/// tokens' kinds and normalized forms: `emit(token number, unit)` for each,
+/// in order. The one definition of what a text's units are, for the query
+/// ([`Parsed::new`]) and for the index ([`each_unit`]) alike.
+fn word_units<S: AsRef<str>>(
+    scorer: Scorer,
+    tokens: &[(TokenKind, S)],
+    mut emit: impl FnMut(usize, UnitRef<'_>),
+) {
+    if scorer != Scorer::Tmkit {
+        for (i, (kind, form)) in tokens.iter().enumerate() {
+            if matches!(
+                kind,
+                TokenKind::Word | TokenKind::Number | TokenKind::Placeholder
+            ) {
+                emit(i, UnitRef::Str(form.as_ref()));
+            }
+        }
+        return;
+    }
+    let mut any = false;
+    for (i, (kind, form)) in tokens.iter().enumerate() {
+        match kind {
+            TokenKind::Word => emit(i, UnitRef::Str(&lowercase(form.as_ref()))),
+            TokenKind::Number => emit(i, UnitRef::Num),
+            TokenKind::Placeholder => emit(i, UnitRef::Ph),
+            TokenKind::Punct | TokenKind::Tag => continue,
+        }
+        any = true;
+    }
+    // No words (`!!!`, `🎉`): the symbols, or else the tags, are what the
+    // text says, so they are its units, lest it score 99 against any other
+    // text without words (MATCHING.md §3).
+    for kind in [TokenKind::Punct, TokenKind::Tag] {
+        if any {
+            break;
+        }
+        for (i, (k, form)) in tokens.iter().enumerate() {
+            if *k == kind {
+                emit(i, UnitRef::Str(form.as_ref()));
+                any = true;
+            }
+        }
+    }
+}
+
+/// The units of `text` for `scorer`, in order: those of [`Parsed::new`],
+/// without the tokens, the normalized text and the origins that scoring
+/// needs and indexing does not, and borrowed where they can be (a word's
+/// form is a slice of the text unless normalizing or lowercasing changed
+/// it). `tmkit import` indexes every unit it stores through this.
+pub(crate) fn each_unit(scorer: Scorer, text: &str, mut emit: impl FnMut(UnitRef<'_>)) {
+    if scorer == Scorer::Chars {
+        for u in Parsed::new(scorer, text).units {
+            emit(u.as_ref());
+        }
+        return;
+    }
+    let mut forms: Vec<(TokenKind, Cow<'_, str>)> = Vec::new();
+    scan(text, |t| forms.push((t.kind, t.form())));
+    word_units(scorer, &forms, |_, u| emit(u));
+}
+
 /// A text prepared for scoring.
 #[derive(Clone, Debug)]
 pub(crate) struct Parsed {
@@ -94,42 +217,13 @@ impl Parsed {
         let mut units = Vec::new();
         let mut origin = Vec::new();
         match scorer {
-            Scorer::Tmkit => {
-                for (i, t) in tokens.iter().enumerate() {
-                    let u = match t.kind {
-                        TokenKind::Word => Unit::Str(t.text.to_lowercase().into()),
-                        TokenKind::Number => Unit::Num,
-                        TokenKind::Placeholder => Unit::Ph,
-                        TokenKind::Punct | TokenKind::Tag => continue,
-                    };
-                    units.push(u);
+            Scorer::Tmkit | Scorer::Omegat => {
+                let forms: Vec<(TokenKind, &str)> =
+                    tokens.iter().map(|t| (t.kind, t.text.as_str())).collect();
+                word_units(scorer, &forms, |i, u| {
+                    units.push(u.to_unit());
                     origin.push(i);
-                }
-                // No words (`!!!`, `🎉`): the symbols, or else the tags, are
-                // what the text says, so they are its units, lest it score
-                // 99 against any other text without words (MATCHING.md §3).
-                for kind in [TokenKind::Punct, TokenKind::Tag] {
-                    if !units.is_empty() {
-                        break;
-                    }
-                    for (i, t) in tokens.iter().enumerate() {
-                        if t.kind == kind {
-                            units.push(Unit::Str(t.text.as_str().into()));
-                            origin.push(i);
-                        }
-                    }
-                }
-            }
-            Scorer::Omegat => {
-                for (i, t) in tokens.iter().enumerate() {
-                    if matches!(
-                        t.kind,
-                        TokenKind::Word | TokenKind::Number | TokenKind::Placeholder
-                    ) {
-                        units.push(Unit::Str(t.text.as_str().into()));
-                        origin.push(i);
-                    }
-                }
+                });
             }
             Scorer::Chars => {
                 for (i, c) in norm.chars().enumerate() {
@@ -521,6 +615,7 @@ fn seq_diff(q: &Parsed, c: &Parsed, keep: impl Fn(&Token) -> bool) -> Vec<String
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::Strategy;
 
     #[test]
     fn exact_and_equivalent() {
@@ -559,5 +654,131 @@ mod tests {
     fn scorer_names() {
         assert_eq!("OmegaT".parse::<Scorer>().ok(), Some(Scorer::Omegat));
         assert!("nope".parse::<Scorer>().is_err());
+    }
+
+    /// [`lowercase`] borrows only when `str::to_lowercase` changes nothing:
+    /// every character alone, and words with a final sigma, a dotted capital
+    /// I, titlecase digraphs.
+    #[test]
+    fn lowercase_agrees_with_to_lowercase() {
+        let mut buf = [0u8; 4];
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            let s = c.encode_utf8(&mut buf);
+            assert_eq!(lowercase(s), s.to_lowercase(), "{c:?}");
+        }
+        for s in [
+            "ΟΔΟΣ",
+            "σοφός",
+            "ΣΑΣ Σ",
+            "İstanbul",
+            "ǅemal",
+            "straße",
+            "STRAẞE",
+            "Ωmega",
+        ] {
+            assert_eq!(lowercase(s), s.to_lowercase(), "{s:?}");
+        }
+    }
+
+    /// Pieces of texts where the index's units could part from the
+    /// query's: case in several scripts, accelerators, markup, texts
+    /// without words, normalization.
+    fn pieces() -> impl Strategy<Value = String> {
+        let piece = proptest::sample::select(vec![
+            "Le",
+            "chat",
+            "ΟΔΟΣ",
+            "σοφός",
+            "İstanbul",
+            "ǅemal",
+            "STRAẞE",
+            "ﬁn",
+            "&Fichier",
+            "Fi&chier",
+            "_Quitter",
+            "R&D",
+            "3,5",
+            "%s",
+            "{n}",
+            "&amp;",
+            "<b>",
+            "</b>",
+            "我们",
+            "ที่",
+            "🎉",
+            "👩\u{200D}💻",
+            "e\u{301}",
+            "\u{2019}",
+            "'",
+            "!",
+            ".",
+            " ",
+            "\u{a0}",
+            "\t",
+            "<",
+            ">",
+            "&",
+            "_",
+            "%",
+        ]);
+        proptest::collection::vec(piece, 0..12).prop_map(|p| p.concat())
+    }
+
+    /// The units of a text as they were defined before the index had a
+    /// path of its own: from [`tokenize`], one owned, lowercased `String`
+    /// per word.
+    fn reference_units(scorer: Scorer, text: &str) -> Vec<Unit> {
+        let tokens = tokenize(text);
+        let mut units = Vec::new();
+        match scorer {
+            Scorer::Tmkit => {
+                for t in &tokens {
+                    units.push(match t.kind {
+                        TokenKind::Word => Unit::Str(t.text.to_lowercase().into()),
+                        TokenKind::Number => Unit::Num,
+                        TokenKind::Placeholder => Unit::Ph,
+                        TokenKind::Punct | TokenKind::Tag => continue,
+                    });
+                }
+                for kind in [TokenKind::Punct, TokenKind::Tag] {
+                    if units.is_empty() {
+                        let of_kind = tokens.iter().filter(|t| t.kind == kind);
+                        units.extend(of_kind.map(|t| Unit::Str(t.text.as_str().into())));
+                    }
+                }
+            }
+            Scorer::Omegat => {
+                for t in &tokens {
+                    if matches!(
+                        t.kind,
+                        TokenKind::Word | TokenKind::Number | TokenKind::Placeholder
+                    ) {
+                        units.push(Unit::Str(t.text.as_str().into()));
+                    }
+                }
+            }
+            Scorer::Chars => units.extend(join(&tokens).chars().map(Unit::Char)),
+        }
+        units
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(1000))]
+
+        /// The units an index stores for a text ([`each_unit`]) are those a
+        /// query of the same text has ([`Parsed::new`]), and those of the
+        /// straightforward definition: the scorer's equality is what the
+        /// index's exactness rests on.
+        #[test]
+        fn indexed_units_are_the_query_units(
+            s in proptest::sample::select(vec![Scorer::Tmkit, Scorer::Omegat, Scorer::Chars]),
+            text in proptest::prop_oneof![pieces(), "\\PC{0,30}", crate::tests::text()],
+        ) {
+            let mut got = Vec::new();
+            each_unit(s, &text, |u| got.push(u.to_unit()));
+            let want = reference_units(s, &text);
+            proptest::prop_assert_eq!(&got, &want);
+            proptest::prop_assert_eq!(&Parsed::new(s, &text).units, &want);
+        }
     }
 }

@@ -26,7 +26,7 @@ use std::sync::Arc;
 use zerocopy::{FromBytes, Immutable, IntoBytes};
 
 use crate::index::{Hit, Index, IndexBuilder};
-use crate::score::{Parsed, Scorer, Unit};
+use crate::score::{Parsed, Scorer, UnitRef};
 use crate::search::{query_units, Damaged, Posting, TableView, View};
 use crate::{Error, Result};
 
@@ -104,12 +104,12 @@ fn scorer_of(code: u8) -> Option<Scorer> {
 }
 
 /// A unit as a key of the term dictionary: a tag byte, then its text.
-fn unit_key(u: &Unit) -> Vec<u8> {
+fn unit_key(u: UnitRef<'_>) -> Vec<u8> {
     match u {
-        Unit::Str(s) => [&[0u8][..], s.as_bytes()].concat(),
-        Unit::Num => vec![1],
-        Unit::Ph => vec![2],
-        Unit::Char(c) => {
+        UnitRef::Str(s) => [&[0u8][..], s.as_bytes()].concat(),
+        UnitRef::Num => vec![1],
+        UnitRef::Ph => vec![2],
+        UnitRef::Char(c) => {
             let mut buf = [0u8; 4];
             [&[3u8][..], c.encode_utf8(&mut buf).as_bytes()].concat()
         }
@@ -229,7 +229,7 @@ impl SegmentWriter {
         let ix = &self.index;
         let t = ix.tables();
         let mut terms: Vec<(Vec<u8>, u32)> =
-            ix.vocab.iter().map(|(u, &id)| (unit_key(u), id)).collect();
+            ix.vocab.iter().map(|(u, id)| (unit_key(u), id)).collect();
         terms.sort_unstable();
         let mut fst = fst::MapBuilder::memory();
         for (k, id) in &terms {
@@ -673,7 +673,7 @@ impl Segment {
     fn query_units(&self, q: &Parsed) -> Vec<u32> {
         query_units(q, |u| {
             self.vocab
-                .get(unit_key(u))
+                .get(unit_key(u.as_ref()))
                 .and_then(|id| u32::try_from(id).ok())
         })
     }

@@ -1,5 +1,6 @@
 //! Normalization and tokenization: the view of a text that every scorer uses.
 
+use std::borrow::Cow;
 use std::ops::Range;
 
 use serde::Serialize;
@@ -92,17 +93,82 @@ fn emoji_modifier(c: char) -> bool {
 /// whitespace between them are [`normalize`] of the text: the text that
 /// decides a 100 is the one the words come from.
 pub fn tokenize(text: &str) -> Vec<Token> {
+    let mut out = Vec::new();
+    scan(text, |t| {
+        out.push(Token {
+            kind: t.kind,
+            text: t.form().into_owned(),
+            range: t.range(),
+            space_before: t.space_before,
+            accelerator: t.accelerator,
+            marked: t.accelerator.then(|| normalize(t.raw())),
+        })
+    });
+    out
+}
+
+/// A token as [`scan`] finds it: what [`Token`] holds, with its forms built
+/// only when asked for, so that indexing, which needs the forms of words
+/// alone, allocates nothing for the others.
+pub(crate) struct Raw<'a, 't> {
+    /// What it is.
+    pub kind: TokenKind,
+    /// Whether whitespace separates it from the token before.
+    pub space_before: bool,
+    /// Whether it carried an accelerator marker.
+    pub accelerator: bool,
+    text: &'a str,
+    chars: &'t [(usize, char)],
+    /// Its characters, `chars[start..end]`.
+    start: usize,
+    end: usize,
+    /// The accelerator markers among them, left out of its form.
+    skip: &'t [usize],
+}
+
+impl<'a> Raw<'a, '_> {
+    /// Where it is in the text, in bytes.
+    pub fn range(&self) -> Range<usize> {
+        let end = self
+            .chars
+            .get(self.end)
+            .map_or(self.text.len(), |&(b, _)| b);
+        self.chars[self.start].0..end
+    }
+
+    /// The text as written.
+    pub fn raw(&self) -> &'a str {
+        &self.text[self.range()]
+    }
+
+    /// [`Token::text`]: the normalized form without accelerator markers,
+    /// borrowed from the text when it is already normal (most words are).
+    pub fn form(&self) -> Cow<'a, str> {
+        if self.skip.is_empty() {
+            return normalize_text(self.raw());
+        }
+        let kept: String = (self.start..self.end)
+            .filter(|j| !self.skip.contains(j))
+            .filter_map(|j| self.text[self.chars[j].0..].chars().next())
+            .collect();
+        Cow::Owned(normalize(&kept))
+    }
+}
+
+/// The tokenizer: calls `emit` with each token of `text` in order
+/// ([`tokenize`] says what they are).
+pub(crate) fn scan<'a>(text: &'a str, mut emit: impl FnMut(&Raw<'a, '_>)) {
     let chars: Vec<(usize, char)> = text
         .char_indices()
         .map(|(i, c)| (i, unify_char(c)))
         .collect();
-    let end_of = |i: usize| chars.get(i).map_or(text.len(), |&(b, _)| b);
     let ch = |i: usize| chars.get(i).map(|&(_, c)| c);
     // A tag or placeholder followed by a combining mark is not one: NFC may
     // compose its last character with the mark (`>` + U+0338 is `≯`).
     let clean_end = |n: usize| !ch(n).is_some_and(is_combining_mark);
-    let mut out = Vec::new();
+    let mut emitted = false;
     let mut space = false;
+    let mut skip: Vec<usize> = Vec::new();
     let mut i = 0;
     while i < chars.len() {
         let c = chars[i].1;
@@ -114,7 +180,7 @@ pub fn tokenize(text: &str) -> Vec<Token> {
         let start = i;
         let mut kind = TokenKind::Punct;
         let mut accel = false;
-        let mut skip: Vec<usize> = Vec::new();
+        skip.clear();
         let special = match c {
             '<' => tag_len(&chars[i..]).map(|n| (n, TokenKind::Tag)),
             '%' => printf_len(&chars[i..]).map(|n| (n, TokenKind::Placeholder)),
@@ -149,29 +215,19 @@ pub fn tokenize(text: &str) -> Vec<Token> {
                 symbol_end(&chars, &mut i, c);
             }
         }
-        let range = chars[start].0..end_of(i);
-        let raw = &text[range.clone()];
-        let marked = accel.then(|| normalize(raw));
-        let text = if skip.is_empty() {
-            normalize(raw)
-        } else {
-            let kept: String = (start..i)
-                .filter(|j| !skip.contains(j))
-                .filter_map(|j| text[chars[j].0..].chars().next())
-                .collect();
-            normalize(&kept)
-        };
-        out.push(Token {
+        emit(&Raw {
             kind,
-            text,
-            range,
-            space_before: space && !out.is_empty(),
+            space_before: space && emitted,
             accelerator: accel,
-            marked,
+            text,
+            chars: &chars,
+            start,
+            end: i,
+            skip: &skip,
         });
+        emitted = true;
         space = false;
     }
-    out
 }
 
 /// Moves `i` past a word or number that starts at `i` (its accelerator
