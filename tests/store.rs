@@ -14,7 +14,7 @@ use crate::util::{Dir, TM};
 
 /// Starts `tmkit ARGS` in `dir` with the debug events on ([`Dir::spawn`]);
 /// its stderr lines come through the receiver.
-fn start(dir: &Dir, args: &[&str]) -> (Child, Receiver<String>) {
+pub(crate) fn start(dir: &Dir, args: &[&str]) -> (Child, Receiver<String>) {
     let mut child = dir.spawn(args);
     let stderr = child.stderr.take().unwrap();
     let (tx, rx) = std::sync::mpsc::channel();
@@ -32,7 +32,11 @@ fn start(dir: &Dir, args: &[&str]) -> (Child, Receiver<String>) {
 /// before it are returned too. The minute is a safety net for a run that
 /// never says it, not a way to wait.
 #[track_caller]
-fn wait_for(lines: &Receiver<String>, what: &str, want: impl Fn(&str) -> bool) -> String {
+pub(crate) fn wait_for(
+    lines: &Receiver<String>,
+    what: &str,
+    want: impl Fn(&str) -> bool,
+) -> String {
     let deadline = Instant::now() + Duration::from_secs(60);
     let mut seen = vec![];
     loop {
@@ -48,7 +52,7 @@ fn wait_for(lines: &Receiver<String>, what: &str, want: impl Fn(&str) -> bool) -
 }
 
 /// The units a `units on disk` event reports.
-fn units_on_disk(line: &str) -> Option<u64> {
+pub(crate) fn units_on_disk(line: &str) -> Option<u64> {
     let (before, _) = line.split_once(" units on disk")?;
     before.rsplit(' ').next()?.parse().ok()
 }

@@ -4,6 +4,7 @@
 mod cli;
 mod dispatch;
 mod errors;
+mod index;
 mod serve;
 mod store;
 mod util;
