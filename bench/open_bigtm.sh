@@ -57,8 +57,9 @@ for n in $SIZES; do
     if [ "$n" = all ]; then src="$BIG"; else src="$W/bigtm-$n.tsv"; zcat "$BIG" | head -n "$n" >"$src"; fi
     echo "== import of $n units (with index maintenance)"
     /usr/bin/time -o "$W/time" -f "wall %e s, user %U s, sys %S s, peak RSS %M KB" \
-      "$B" import "$src" --db "$db" $PAIR --no-messages >"$W/import.out" || true
+      "$B" import "$src" --db "$db" $PAIR >"$W/import.out" 2>"$W/import.err" || true
     cat "$W/import.out" "$W/time"
+    echo "units skipped (control characters TMX cannot hold): $(grep -c 'unit skipped' "$W/import.err" || true)"
     [ "$n" = all ] || rm -f "$src"
   fi
   units=$("$B" stats --db "$db" --json | sed 's/.*"units":\([0-9]*\).*/\1/')
@@ -74,12 +75,13 @@ for n in $SIZES; do
   echo "warm, $RUNS new processes: wall ms $(cut -d' ' -f1 "$W/runs" | tr '\n' ' ')"
   echo "warm, $RUNS new processes: peak RSS KB $(cut -d' ' -f2 "$W/runs" | tr '\n' ' ')"
   echo "warm median: $(cut -d' ' -f1 "$W/runs" | median) ms, $(($(cut -d' ' -f2 "$W/runs" | median) / 1024)) MiB; exit codes $(cut -d' ' -f3 "$W/runs" | sort -u | tr '\n' ' ')"
+  echo "== tmkit bench lookup, $n"
+  "$B" bench lookup --db "$db" $PAIR --queries "$QUERIES" --recall-sample "$RECALL"
+  # Last: what runs after it reads from disk again.
   if sync && (echo 3 >/proc/sys/vm/drop_caches) 2>/dev/null; then
     set -- $(one "$db")
     echo "cold (page cache dropped), one process: $1 ms, $(($2 / 1024)) MiB, exit $3"
   else
     echo "cold: not measured (this user may not write /proc/sys/vm/drop_caches)"
   fi
-  echo "== tmkit bench lookup, $n"
-  "$B" bench lookup --db "$db" $PAIR --queries "$QUERIES" --recall-sample "$RECALL"
 done
