@@ -424,7 +424,21 @@ impl Index {
         }
         drop(order);
         let mut counts = vec![0u64; df.len() + 1];
-        let mut prefixes: Vec<(u32, u32)> = Vec::new();
+        // The prefix of record `r`: its first items in the global order,
+        // `prefixes[prefix_end[r − 1]..prefix_end[r]]`, the place of each in
+        // it being its position. No prefix is longer than its record, so
+        // the table is allocated once (grown by doubling, its copies were
+        // 7 % of a segment build's time).
+        let prefix_len = |m: usize| {
+            (m + 1)
+                .saturating_sub(min_overlap(m, self.min_indexed))
+                .min(m)
+        };
+        let mut prefixes: Vec<u32> = Vec::with_capacity(
+            (0..self.keys.len())
+                .map(|r| prefix_len(self.units_of(r).len()))
+                .sum(),
+        );
         let mut prefix_end: Vec<usize> = Vec::with_capacity(self.keys.len());
         let mut pos = 0;
         let mut scratch: Vec<u32> = Vec::new();
@@ -434,12 +448,9 @@ impl Index {
             scratch.extend_from_slice(&rec_items[pos..pos + m]);
             pos += m;
             scratch.sort_unstable_by_key(|&i| t.rank[i as usize]);
-            let p = (m + 1)
-                .saturating_sub(min_overlap(m, self.min_indexed))
-                .min(m);
-            for (pos, &i) in scratch[..p].iter().enumerate() {
+            for &i in &scratch[..prefix_len(m)] {
                 counts[i as usize] += 1;
-                prefixes.push((i, u32::try_from(pos).unwrap_or(u32::MAX)));
+                prefixes.push(i);
             }
             prefix_end.push(prefixes.len());
         }
@@ -451,28 +462,44 @@ impl Index {
             acc += c;
         }
         t.start.push(acc);
+        // Each item's postings are sorted by (record length, position,
+        // record). Rather than filling them in record order and sorting
+        // each item's list (48-byte entries moved about), they are filled
+        // in that order: records by length (a stable sort keeps their
+        // numbers ascending), and within one length, position after
+        // position. Records of one length have prefixes of one length.
+        let record_len = |r: usize| u32::try_from(self.units_of(r).len()).unwrap_or(u32::MAX);
+        let mut by_len: Vec<u32> = (0..self.keys.len() as u32).collect();
+        by_len.sort_by_key(|&r| record_len(r as usize));
+        let sigs: Vec<[u128; 2]> = (0..self.keys.len())
+            .map(|r| {
+                self.units_of(r)
+                    .iter()
+                    .fold([0u128; 2], |m, &u| set_bit(m, bucket(u)))
+            })
+            .collect();
         t.postings = vec![Posting::default(); acc as usize];
         let mut fill: Vec<u64> = t.start[..df.len()].to_vec();
-        let mut begin = 0;
-        for (r, &end) in prefix_end.iter().enumerate() {
-            let units = self.units_of(r);
-            let len = u32::try_from(units.len()).unwrap_or(u32::MAX);
-            let sig = units.iter().fold([0u128; 2], |m, &u| set_bit(m, bucket(u)));
-            for &(i, pos) in &prefixes[begin..end] {
-                t.postings[fill[i as usize] as usize] = Posting {
-                    record: r as u32,
-                    pos,
-                    len,
-                    pad: 0,
-                    sig,
-                };
-                fill[i as usize] += 1;
+        for group in by_len.chunk_by(|&a, &b| record_len(a as usize) == record_len(b as usize)) {
+            let len = record_len(group[0] as usize);
+            let begin = |r: u32| match r.checked_sub(1) {
+                None => 0,
+                Some(p) => prefix_end[p as usize],
+            };
+            let p = prefix_end[group[0] as usize] - begin(group[0]);
+            for pos in 0..p {
+                for &r in group {
+                    let i = prefixes[begin(r) + pos] as usize;
+                    t.postings[fill[i] as usize] = Posting {
+                        record: r,
+                        pos: pos as u32,
+                        len,
+                        pad: 0,
+                        sig: sigs[r as usize],
+                    };
+                    fill[i] += 1;
+                }
             }
-            begin = end;
-        }
-        for w in t.start.windows(2) {
-            t.postings[w[0] as usize..w[1] as usize]
-                .sort_unstable_by_key(|p| (p.len, p.pos, p.record));
         }
         t
     }
