@@ -15,7 +15,8 @@
 //! (`SegmentWriter::build`), `write_to` a file through a 1 MiB buffer without
 //! syncing it, and `write_file` (temporary name, fsync, rename, directory
 //! fsync: what the engine calls). Prints each run, then the median of each
-//! step and the FNV-1a hash of the segment's bytes, which must not change
+//! step (wall time, and the time the thread spent on a CPU, which a loaded
+//! machine does not inflate as much) and the FNV-1a hash of the segment's bytes, which must not change
 //! when the build gets faster (the format is fixed byte for byte).
 //!
 //! Runs with mimalloc as the allocator, as the `tmkit` binary does.
@@ -68,6 +69,23 @@ fn fnv(bytes: &[u8]) -> u64 {
     })
 }
 
+/// The time this thread has spent on a CPU (`/proc/thread-self/schedstat`,
+/// Linux): on a shared machine, what a step cost apart from waiting for a
+/// core. Zero where it cannot be read.
+fn cpu() -> Duration {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse().ok())
+        .map_or(Duration::ZERO, Duration::from_nanos)
+}
+
+/// Wall and CPU time of `f`.
+fn timed<T>(f: impl FnOnce() -> T) -> (T, Duration, Duration) {
+    let (t, c) = (Instant::now(), cpu());
+    let out = f();
+    (out, t.elapsed(), cpu() - c)
+}
+
 fn median(mut v: Vec<Duration>) -> f64 {
     v.sort();
     v[v.len() / 2].as_secs_f64()
@@ -84,53 +102,63 @@ fn main() -> Res<()> {
         let (src, tgt) = (cols.next().unwrap_or(""), cols.next().unwrap_or(""));
         records.push((src.to_owned(), tgt.to_owned()));
     }
-    let mut steps: [Vec<Duration>; 4] = Default::default();
+    let names = ["add", "tables", "write (no fsync)", "write_file (fsync)"];
+    let mut wall: [Vec<Duration>; 4] = Default::default();
+    let mut on_cpu: [Vec<Duration>; 4] = Default::default();
     let mut hash = 0;
     let mut size = 0;
     for run in 0..a.runs {
         let mut w = SegmentWriter::with(IndexBuilder::new().scorer(a.scorer))?;
-        let t = Instant::now();
-        for (i, (src, tgt)) in records.iter().enumerate() {
-            w.add(i as u64, src, tgt.as_bytes());
-        }
-        let add = t.elapsed();
-        let t = Instant::now();
-        w.build();
-        let tables = t.elapsed();
-        let t = Instant::now();
-        let file = std::fs::File::create(&a.out)?;
-        let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
-        w.write_to(&mut out)?;
-        out.flush()?;
-        drop(out);
-        let write = t.elapsed();
-        let t = Instant::now();
-        w.write_file(&a.out)?;
-        let write_sync = t.elapsed();
+        let ((), add, add_cpu) = timed(|| {
+            for (i, (src, tgt)) in records.iter().enumerate() {
+                w.add(i as u64, src, tgt.as_bytes());
+            }
+        });
+        let ((), tables, tables_cpu) = timed(|| w.build());
+        let (written, write, write_cpu) = timed(|| -> Res<()> {
+            let file = std::fs::File::create(&a.out)?;
+            let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
+            w.write_to(&mut out)?;
+            out.flush()?;
+            Ok(())
+        });
+        written?;
+        let (written, sync, sync_cpu) = timed(|| w.write_file(&a.out));
+        written?;
         drop(w);
         let bytes = std::fs::read(&a.out)?;
         (hash, size) = (fnv(&bytes), bytes.len());
-        println!(
-            "run {run}: add {:.3} s, tables {:.3} s, write (no fsync) {:.3} s, \
-             write_file (fsync) {:.3} s",
-            add.as_secs_f64(),
-            tables.as_secs_f64(),
-            write.as_secs_f64(),
-            write_sync.as_secs_f64()
-        );
-        for (s, d) in steps.iter_mut().zip([add, tables, write, write_sync]) {
-            s.push(d);
+        let steps = [
+            (add, add_cpu),
+            (tables, tables_cpu),
+            (write, write_cpu),
+            (sync, sync_cpu),
+        ];
+        let line: Vec<String> = names
+            .iter()
+            .zip(steps)
+            .map(|(n, (w, c))| format!("{n} {:.3} s (CPU {:.3})", w.as_secs_f64(), c.as_secs_f64()))
+            .collect();
+        println!("run {run}: {}", line.join(", "));
+        for (i, (w, c)) in steps.into_iter().enumerate() {
+            wall[i].push(w);
+            on_cpu[i].push(c);
         }
     }
-    let [add, tables, write, write_sync] = steps.map(median);
+    let wall = wall.map(median);
+    let on_cpu = on_cpu.map(median);
+    let line: Vec<String> = names
+        .iter()
+        .zip(wall.iter().zip(&on_cpu))
+        .map(|(n, (w, c))| format!("{n} {w:.3} s (CPU {c:.3})"))
+        .collect();
+    let total = wall[0] + wall[1] + wall[3];
     println!(
-        "{} records, {} runs, medians: add {add:.3} s, tables {tables:.3} s, \
-         write (no fsync) {write:.3} s, write_file (fsync) {write_sync:.3} s; \
-         add + tables + write_file {:.3} s = {:.0} records/s",
+        "{} records, {} runs, medians: {}; add + tables + write_file {total:.3} s = {:.0} records/s",
         records.len(),
         a.runs,
-        add + tables + write_sync,
-        records.len() as f64 / (add + tables + write_sync)
+        line.join(", "),
+        records.len() as f64 / total
     );
     println!("segment {size} bytes, FNV-1a {hash:016x}");
     Ok(())
