@@ -70,7 +70,7 @@ fn issue12_two_lookups_at_once_both_answer_without_waiting() {
 fn issue12_a_lookup_during_an_import_answers_without_waiting_for_it() {
     let dir = Dir::new();
     dir.tsv_store("Le chat dort sur le canapé.\tThe cat sleeps on the sofa.\n");
-    let n = 120_000;
+    let n = 60_000;
     dir.write("big.tsv", numbered(n));
     let (mut import, events) = start(&dir, &[&["import", "big.tsv"][..], &TM].concat());
     wait_for(&events, "a first batch on disk", |l| {
@@ -105,13 +105,13 @@ fn issue12_a_lookup_during_an_import_answers_without_waiting_for_it() {
         .tm(&[
             "lookup",
             "--json",
-            "Le rapport numéro 119999 a été publié hier.",
+            "Le rapport numéro 59999 a été publié hier.",
         ])
         .ok();
     assert_eq!(after.json()["matches"][0]["score"], 100, "{}", after.stdout);
     assert_eq!(
         after.json()["matches"][0]["target"],
-        "Report number 119999 was published yesterday."
+        "Report number 59999 was published yesterday."
     );
     dir.tmkit(&["check", "--db", "tm"]).ok();
 }
@@ -206,6 +206,29 @@ fn issue12_a_store_of_format_1_is_upgraded_and_gives_the_same_matches() {
     );
     let check = dir.tmkit(&["check", "--db", "v1"]).ok();
     assert!(check.stdout.contains("v1: sound"), "{}", check.stdout);
+}
+
+#[test]
+fn issue12_tmkit_upgrade_upgrades_a_store_of_format_1_once() {
+    let dir = Dir::new();
+    copy_v1_fixture(&dir.path("v1"));
+    fresh_from_definitions(&dir.path("fresh"));
+    dir.write("queries.txt", FIXTURE_QUERIES);
+    let upgrade = ["upgrade", "--db", "v1", "--json"];
+    let first = dir.tmkit(&upgrade).ok().json();
+    assert_eq!(first["upgraded_from"], 1, "{first}");
+    // Indexed in the import direction: 27 units from French to English,
+    // and unit 24 from French to German too.
+    assert_eq!(first["index"]["records"], 28, "{first}");
+    assert_eq!(first["index"]["sets"], 2, "{first}");
+    let again = dir.tmkit(&upgrade).ok().json();
+    assert!(again["upgraded_from"].is_null(), "{again}");
+    let got = fixture_lookups(&dir, "v1", "en", "tmkit");
+    assert!(!got.stderr.contains("upgraded"), "{}", got.stderr);
+    assert_eq!(
+        got.stdout,
+        fixture_lookups(&dir, "fresh", "en", "tmkit").stdout
+    );
 }
 
 #[test]
