@@ -37,7 +37,7 @@ const STALE: &str = "stale";
 pub const INDEX_FORMAT_VERSION: u32 = 1;
 /// Records per segment at most: what building one costs in memory (about
 /// 0.85 KB per record at its peak) bounds an import's memory.
-pub(crate) const SEGMENT_RECORDS: usize = 400_000;
+pub(crate) const SEGMENT_RECORDS: usize = 250_000;
 /// Units read back from the store at a time.
 const READ_CHUNK: usize = 8_192;
 /// The first bytes of a deletions file.
