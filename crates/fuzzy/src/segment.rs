@@ -393,6 +393,18 @@ impl std::fmt::Debug for Segment {
     }
 }
 
+/// Where the vocabulary lies in a segment's bytes, if its header says so
+/// plausibly (opening checks it properly).
+fn vocabulary_range(bytes: &[u8]) -> Option<(usize, usize)> {
+    if bytes.len() < HEADER || bytes[..8] != MAGIC {
+        return None;
+    }
+    let e = TABLE_AT + VOCAB * ENTRY;
+    let at = usize::try_from(read_u64(bytes, e)).ok()?;
+    let len = usize::try_from(read_u64(bytes, e + 8)).ok()?;
+    (at.checked_add(len)? <= bytes.len()).then_some((at, len))
+}
+
 /// Maps a segment file into memory.
 ///
 /// This is the one unsafe call of tmkit (the workspace denies unsafe code).
@@ -420,6 +432,12 @@ impl Segment {
         // Lookups read a few postings here and there: read-ahead would load
         // pages no lookup wants. Only advice; a refusal changes nothing.
         let _ = map.advise(memmap2::Advice::Random);
+        // Except the vocabulary, which opening reads whole (its checksum):
+        // asked for in one go, not page fault by page fault.
+        if let Some((at, len)) = vocabulary_range(&map) {
+            let start = at - at % 4096;
+            let _ = map.advise_range(memmap2::Advice::WillNeed, start, at + len - start);
+        }
         Segment::open_in(Arc::new(map), Some(path.display().to_string()))
     }
 
