@@ -573,17 +573,16 @@ impl IndexState {
     }
 
     fn unmark_if_current(&mut self, store: &dyn Store) -> Result<()> {
+        if self.manifest.seq != store.seq()? || !self.pending.is_empty() {
+            return Ok(());
+        }
+        // A mark this process did not write belongs to a writer that may be
+        // alive (an import that stepped aside): it stays.
         let stale = self.dir.join(STALE);
-        if self.manifest.seq == store.seq()?
-            && self.pending.is_empty()
-            && (self.marked || !sharing::writer_elsewhere(&self.store_dir))
-            && stale.exists()
-        {
+        if (self.marked || !sharing::writer_elsewhere(&self.store_dir)) && stale.exists() {
             fs::remove_file(&stale).map_err(io(&stale, "remove"))?;
         }
-        if self.manifest.seq == store.seq()? && self.pending.is_empty() {
-            self.marked = false;
-        }
+        self.marked = false;
         Ok(())
     }
 
@@ -975,15 +974,9 @@ impl IndexState {
         }
         // Deletions that named a merged segment name its successor; those
         // that no longer hide anything go.
+        // `max_key` may now be above every key (a merge only drops keys):
+        // `holders` stays right, and the caller sets it again.
         let mut deleted: HashMap<u64, u64> = HashMap::with_capacity(set.deleted.len());
-        *set = LoadedSet {
-            segments: std::mem::take(&mut set.segments),
-            gens: std::mem::take(&mut set.gens),
-            deleted: set.deleted.clone(),
-            live: set.live,
-            ..LoadedSet::new(set.key.clone(), set.scorer)
-        }
-        .with_max_key()?;
         for (&k, &g) in set.deleted.iter() {
             let g = if merged_gens.contains(&g) && moved.contains(&k) {
                 // The key's live record moved into the new segments.
@@ -1160,12 +1153,12 @@ impl IndexState {
     pub(crate) fn verify(&self, store: &dyn Store) -> Result<Vec<Fault>> {
         const WHAT: &str = "match index";
         let mut faults = Vec::new();
-        if self.manifest.seq != store.seq()? {
+        let seq = store.seq()?;
+        if self.manifest.seq != seq {
             faults.push(Fault::Other {
                 detail: format!(
-                    "the match index reflects change {} of the store, which is at change {}",
-                    self.manifest.seq,
-                    store.seq()?
+                    "the match index reflects change {} of the store, which is at change {seq}",
+                    self.manifest.seq
                 ),
             });
         }
