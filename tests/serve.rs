@@ -197,8 +197,22 @@ fn issue13_a_write_in_progress_at_sigterm_is_finished_and_stored() {
     )
     .unwrap();
     stream.flush().unwrap();
-    // The request is under way: the server waits for the rest of its body.
-    // SIGTERM; once the server accepts no more connections it is stopping.
+    // Once the server has read its head (it counts in /metrics, beside the
+    // /metrics request itself), the request is under way: the server waits
+    // for the rest of its body. SIGTERM; once the server accepts no more
+    // connections it is stopping.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let metrics = http::get(server.addr, "/metrics").unwrap();
+        if metrics.body.contains("tmkit_requests_in_flight 2") {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the write never started: {}",
+            metrics.body
+        );
+    }
     server.signal("TERM");
     let deadline = Instant::now() + Duration::from_secs(60);
     while TcpStream::connect(server.addr).is_ok() {

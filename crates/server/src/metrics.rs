@@ -1,7 +1,15 @@
 //! `/metrics`: requests by route and status, and their latency, in the
 //! Prometheus text format (version 0.0.4).
 
-use std::{collections::BTreeMap, fmt::Write, sync::Mutex, time::Duration};
+use std::{
+    collections::BTreeMap,
+    fmt::Write,
+    sync::{
+        atomic::{AtomicU64, Ordering},
+        Mutex,
+    },
+    time::Duration,
+};
 
 /// Upper bounds of the latency histogram's buckets, in seconds: a lookup
 /// takes about a millisecond on a million units (docs/BENCHMARKS.md), an
@@ -14,6 +22,17 @@ const BUCKETS: [f64; 12] = [
 #[derive(Default)]
 pub(crate) struct Metrics {
     inner: Mutex<Inner>,
+    /// Requests whose head was read and whose response is not yet made.
+    in_flight: AtomicU64,
+}
+
+/// A request being served, counted in flight until dropped.
+pub(crate) struct InFlight<'m>(&'m Metrics);
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 #[derive(Default)]
@@ -26,6 +45,12 @@ struct Inner {
 }
 
 impl Metrics {
+    /// Counts a request in flight while the guard lives.
+    pub(crate) fn start(&self) -> InFlight<'_> {
+        self.in_flight.fetch_add(1, Ordering::Relaxed);
+        InFlight(self)
+    }
+
     /// Records a request to `route` (the route's pattern, not the path
     /// asked for, so that the labels stay few) that ended with `status`
     /// after `elapsed`.
@@ -83,6 +108,15 @@ impl Metrics {
                 "tmkit_request_duration_seconds_count{{route=\"{route}\"}} {cumulative}"
             );
         }
+        out.push_str(
+            "# HELP tmkit_requests_in_flight Requests being served (this one included).\n",
+        );
+        out.push_str("# TYPE tmkit_requests_in_flight gauge\n");
+        let _ = writeln!(
+            out,
+            "tmkit_requests_in_flight {}",
+            self.in_flight.load(Ordering::Relaxed)
+        );
         if let Some(units) = units {
             out.push_str("# HELP tmkit_units Units in the store.\n");
             out.push_str("# TYPE tmkit_units gauge\n");
@@ -110,7 +144,11 @@ mod tests {
             Duration::from_millis(20),
         );
         m.record("/healthz", 404, Duration::from_secs(100));
+        let during = m.start();
+        assert!(m.render(None).contains("tmkit_requests_in_flight 1"));
+        drop(during);
         let text = m.render(Some(42));
+        assert!(text.contains("tmkit_requests_in_flight 0"));
         assert!(text.contains(
             "tmkit_requests_total{route=\"/tmserver/{slang}/{tlang}/unit/{*text}\",status=\"200\"} 2"
         ));

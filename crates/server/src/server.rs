@@ -371,7 +371,9 @@ async fn track(State(metrics): State<Arc<Metrics>>, req: Request, next: Next) ->
         .get::<MatchedPath>()
         .map_or_else(String::new, |p| p.as_str().to_string());
     let started = Instant::now();
+    let in_flight = metrics.start();
     let response = next.run(req).await;
+    drop(in_flight);
     metrics.record(&route, response.status().as_u16(), started.elapsed());
     response
 }
